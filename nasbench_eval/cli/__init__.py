@@ -1,0 +1,39 @@
+"""The ``nasbench-eval`` command line: argument parsing and printing only."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import NasbenchEvalError
+from .data import data
+from .query import query
+
+
+class _Group(click.Group):
+    """Turns our errors into one line on stderr and exit code 2 (no traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NasbenchEvalError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="NASBENCH_EVAL_HOME",
+              help="Benchmark store folder [env NASBENCH_EVAL_HOME; default: user cache].")
+@click.version_option(package_name="nasbench-eval")
+@click.pass_context
+def main(ctx: click.Context, home: str | None) -> None:
+    """Evaluate NAS methods on NAS-Bench-201 / NATS-Bench."""
+    ctx.obj = {"home": home}
+
+
+main.add_command(data)
+main.add_command(query)

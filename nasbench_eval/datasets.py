@@ -1,0 +1,43 @@
+"""Facts about the benchmark datasets that the cost model and metric keys depend on.
+
+Names and splits follow NAS-Bench-201 / NATS-Bench exactly (see docs/protocol.md):
+``cifar10-valid`` is CIFAR-10 trained on 25k images and evaluated on the other 25k
+(``x-valid``) and the test set (``ori-test``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UnknownNameError
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    num_classes: int
+    resolution: int  # input height = width in pixels
+    eval_splits: tuple[str, ...]  # the evaluation splits the benchmark records
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in (
+        DatasetInfo("cifar10-valid", 10, 32, ("x-valid", "ori-test")),
+        DatasetInfo("cifar10", 10, 32, ("ori-test",)),
+        DatasetInfo("cifar100", 100, 32, ("x-valid", "x-test", "ori-test")),
+        DatasetInfo("ImageNet16-120", 120, 16, ("x-valid", "x-test", "ori-test")),
+    )
+}
+
+#: every split name a metric key may use (``train`` = the training set itself)
+SPLITS = ("train", "x-valid", "x-test", "ori-test")
+
+
+def get_dataset(name: str) -> DatasetInfo:
+    try:
+        return DATASETS[name]
+    except (KeyError, TypeError):
+        raise UnknownNameError(
+            f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}"
+        ) from None
