@@ -161,9 +161,10 @@ class Benchmark:
         if key.is_analytic and isinstance(archs, str):  # needs no index order
             arch = [self.space.parse(archs)]
             return float(costs(self.space, key.dataset, key.measure, arch)[0])
+        values = self.values(key)  # first: a missing metric is the more useful error
         idx = self.indices(archs)
-        if epoch is None:
-            out = self.values(key)[idx]
+        if epoch is None or (key.epochs is not None and epoch == key.epochs - 1):
+            out = values[idx]  # the last epoch's value is the final value
         else:
             curve, rows = self.curve(key)
             if not 0 <= epoch < curve.shape[1]:
@@ -219,6 +220,8 @@ class Benchmark:
         """Rows {index, arch, key, value, source} for CLI-style tokens: a digit string is an
         official index, anything else an arch string; value None where missing."""
         key = parse_key(key)
+        if not key.is_analytic:
+            self.values(key)  # a missing metric is the first thing to report
         rows = []
         for token in tokens:
             if token.strip().isdigit():

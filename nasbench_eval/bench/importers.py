@@ -199,8 +199,6 @@ def read_nb201(path: Path, *, progress: Progress = _no_progress) -> Batch:
     batch.archs.update(enumerate(api.meta_archs))
     for index in progress(sorted(api.arch2infos_dict), len(api.arch2infos_dict), path.name):
         record = {hp: res.state_dict() for hp, res in api.arch2infos_dict[index].items()}
-        for state in record.values():
-            state["all_results"] = {k: v.state_dict() for k, v in state["all_results"].items()}
         _add_record(batch, int(index), record, f"{path} [arch {index}]")
     return batch
 

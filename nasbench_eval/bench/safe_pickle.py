@@ -24,6 +24,7 @@ _ALLOWED = {
     ("builtins", "list"),
     ("builtins", "tuple"),
     ("copyreg", "_reconstructor"),
+    ("_codecs", "encode"),  # how protocol 2 spells bytes
     ("builtins", "object"),
     ("numpy", "dtype"),
     ("numpy", "ndarray"),
@@ -39,7 +40,8 @@ _ALLOWED = {
 
 class SafeUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
-        if (module, name) not in _ALLOWED:
+        allowed = "builtins" if module == "__builtin__" else module  # protocol-2 spelling
+        if (allowed, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load global {module}.{name}")
         return super().find_class(module, name)
 

@@ -82,8 +82,9 @@ class TopologySpace(SearchSpace):
         Each node is the sorted sum of its incoming terms: ``#`` for a zero input (op
         ``none`` or a zero source), the source itself for ``skip_connect``, and
         ``(source)@op`` otherwise. This groups the 15,625 cells into 6,466 classes, the
-        official count; it deliberately keeps the official quirk that zero terms stay in
-        the sum, so results are comparable with ``nats_bench.get_unique_str``.
+        official count. It deliberately keeps the official quirks (zero terms stay in a
+        sum, and a node's sum is not flattened into the next node's), so classes match
+        ``nats_bench``'s ``get_unique_str`` exactly.
         """
         arch = self.check(arch)
         value, e = ["0"], 0
