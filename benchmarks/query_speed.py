@@ -106,7 +106,7 @@ def main() -> None:
     print(f"resident memory of the opened store: {rss:.1f} MB (target <= 100 MB)")
     print(f"archs with {KEY}: {covered} of 15625; nats_bench timed on {len(archs)} archs "
           f"(cold = first query, loads the arch's file)")
-    print(f"targets: vectorised <= 1000 us, single <= 5 us, open <= 50000 us")
+    print("targets: vectorised <= 1000 us, single <= 5 us, open <= 50000 us")
 
 
 if __name__ == "__main__":
