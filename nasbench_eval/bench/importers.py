@@ -69,7 +69,7 @@ def detect_kind(path: Path) -> str:
 
 def read_source(path: str | Path, *, space: str | None = None, workers: int = 1,
                 progress: Progress = _no_progress) -> Batch:
-    path = Path(path).expanduser().resolve()
+    path = Path(path).expanduser().absolute()
     kind = detect_kind(path)
     if kind == "nats-simple":
         return read_nats_simple(path, workers=workers, progress=progress)
