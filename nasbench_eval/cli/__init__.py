@@ -8,7 +8,10 @@ import click
 
 from ..errors import NasbenchEvalError
 from .data import data
+from .plot import plot
 from .query import query
+from .run import run
+from .table import table
 
 
 class _Group(click.Group):
@@ -37,3 +40,6 @@ def main(ctx: click.Context, home: str | None) -> None:
 
 main.add_command(data)
 main.add_command(query)
+main.add_command(run)
+main.add_command(table)
+main.add_command(plot)

@@ -1,0 +1,46 @@
+"""``nasbench-eval plot trajectory|cost``."""
+
+from __future__ import annotations
+
+import click
+
+from ..bench import open_benchmark
+from ..errors import NasbenchEvalError
+from ..reports.plots import cost_plot, trajectory_plot
+from ..runs.record import find_records
+
+
+def _load(obj, run_dirs):
+    records = [r for _, r in find_records(run_dirs)]
+    spaces = {r["space"] for r in records}
+    if len(spaces) > 1:
+        raise NasbenchEvalError(f"records from several spaces ({', '.join(sorted(spaces))})")
+    return records, open_benchmark(spaces.pop(), obj["home"])
+
+
+@click.group()
+def plot() -> None:
+    """Plots from run records (PNG, PDF or SVG by the file suffix)."""
+
+
+@plot.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+def trajectory(obj, run_dirs, output):
+    """Best-so-far test accuracy vs simulated time (or queries), mean ± std over seeds."""
+    records, bench = _load(obj, run_dirs)
+    trajectory_plot(records, bench, output)
+    click.echo(f"wrote {output}")
+
+
+@plot.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("--cost", default="flops", show_default=True, help="flops, params or latency:DEVICE.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+def cost(obj, run_dirs, cost, output):
+    """The whole space (accuracy vs cost), its Pareto front, and the archs the runs found."""
+    records, bench = _load(obj, run_dirs)
+    cost_plot(records, bench, cost, output)
+    click.echo(f"wrote {output}")

@@ -1,0 +1,58 @@
+"""REINFORCE (Williams, 1992) with a factorised categorical policy, as in NATS-Bench.
+
+One logit vector per position (initialised at 1e-3 x N(0, 1)), Adam on the policy-gradient
+loss ``-log p(arch) * (reward - baseline)``, the baseline an exponential moving average of
+rewards (momentum 0.9, updated before the advantage is taken, as in the reference script).
+The gradient of a softmax log-likelihood is closed-form, so this runs in numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Method, Query
+
+
+class Reinforce(Method):
+    name = "reinforce"
+    title = "REINFORCE"
+    defaults = {"learning_rate": 0.01, "ema_momentum": 0.9, "adam_betas": [0.9, 0.999], "adam_eps": 1e-8}
+
+    def __init__(self, space, rng, **kw):
+        super().__init__(space, rng, **kw)
+        shape = (space.num_positions, space.num_choices)
+        self.logits = 1e-3 * rng.standard_normal(shape)
+        self._m = np.zeros(shape)
+        self._v = np.zeros(shape)
+        self._t = 0
+        self._ema_num = self._ema_den = 0.0
+
+    def probabilities(self) -> np.ndarray:
+        z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def ask(self) -> Query:
+        p = self.probabilities()
+        u = self.rng.random((self.space.num_positions, 1))
+        choices = (u > np.cumsum(p, axis=1)).sum(axis=1)  # inverse-CDF sample per position
+        return Query(tuple(int(min(c, self.space.num_choices - 1)) for c in choices))
+
+    def tell(self, query: Query, value: float) -> None:
+        super().tell(query, value)
+        mom = self.config["ema_momentum"]
+        self._ema_num = mom * self._ema_num + (1 - mom) * value
+        self._ema_den = mom * self._ema_den + (1 - mom)
+        advantage = value - self._ema_num / self._ema_den
+        onehot = np.zeros_like(self.logits)
+        onehot[np.arange(self.space.num_positions), list(query.arch)] = 1.0
+        grad = -(onehot - self.probabilities()) * advantage  # d loss / d logits
+        self._adam(grad)
+
+    def _adam(self, grad: np.ndarray) -> None:
+        b1, b2 = self.config["adam_betas"]
+        self._t += 1
+        self._m = b1 * self._m + (1 - b1) * grad
+        self._v = b2 * self._v + (1 - b2) * grad * grad
+        m_hat = self._m / (1 - b1**self._t)
+        v_hat = self._v / (1 - b2**self._t)
+        self.logits -= self.config["learning_rate"] * m_hat / (np.sqrt(v_hat) + self.config["adam_eps"])

@@ -1,0 +1,154 @@
+"""Accuracy plots from run records: search trajectories and accuracy vs cost.
+
+Both plot the 200-epoch (sss: 90-epoch) *test* accuracy of architectures, looked up in the
+benchmark, for the dataset each run searched on (the NB201 protocol's cifar10 search is
+shown on cifar10). Saved as PNG, PDF or SVG by the file's suffix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..bench import Benchmark  # noqa: E402
+from ..errors import MetricKeyError, UnknownNameError  # noqa: E402
+from ..runs.protocols import FINAL_EPOCHS, SEARCH_DATASETS  # noqa: E402
+
+TEST_SPLIT = {"cifar10": ("cifar10", "ori-test"), "cifar100": ("cifar100", "x-test"),
+              "ImageNet16-120": ("ImageNet16-120", "x-test")}
+SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def test_key(space: str, dataset: str) -> str:
+    ds, split = TEST_SPLIT[dataset]
+    return f"{ds}/{split}/accuracy/{FINAL_EPOCHS[space]}/mean"
+
+
+def _groups(records: list[dict]) -> dict[tuple[str, str], dict[str, list[dict]]]:
+    out: dict[tuple[str, str], dict[str, list[dict]]] = {}
+    for r in records:
+        out.setdefault((r["protocol"], r["search_dataset"]), {}).setdefault(r["method_title"], []).append(r)
+    return dict(sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]), kv[0][0])))
+
+
+def _check_suffix(path: Path) -> None:
+    if path.suffix.lower() not in SUFFIXES:
+        raise UnknownNameError(f"{path}: the plot file must end in {', '.join(SUFFIXES)}")
+
+
+def _incumbent_curve(record: dict, test: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Test accuracy of the best-so-far arch (by full-fidelity estimate) at each grid cost."""
+    t = record["trajectory"]
+    full = record["estimator"]["fidelities"][-1]
+    best, inc_cost, inc_acc = -np.inf, [], []
+    steps = zip(t["index"], t["fidelity"], t["estimate"], t["cumulative_cost"], strict=True)
+    for index, fid, est, cost in steps:
+        if est is not None and (fid is None or fid == full) and est > best:
+            best = est
+            inc_cost.append(cost)
+            inc_acc.append(test[index])
+    out = np.full(len(grid), np.nan)
+    if inc_cost:
+        pos = np.searchsorted(np.asarray(inc_cost), grid, side="right") - 1
+        out[pos >= 0] = np.asarray(inc_acc)[pos[pos >= 0]]
+    return out
+
+
+def _finish(fig, path: Path, title: str, stamp: str | None) -> None:
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.04 if stamp else 0, 1, 1))
+    if stamp:
+        fig.text(0.005, 0.005, stamp, fontsize=6, color="0.4", family="monospace")
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def trajectory_plot(records: list[dict], bench: Benchmark, path: Path, stamp: str | None = None) -> None:
+    path = Path(path)
+    _check_suffix(path)
+    groups = _groups(records)
+    fig, axes = plt.subplots(1, len(groups), figsize=(5.2 * len(groups), 4.0), squeeze=False)
+    for ax, ((protocol, dataset), methods) in zip(axes[0], groups.items(), strict=True):
+        key = test_key(bench.space.name, dataset)
+        test = np.asarray(bench.values(key))
+        unit = next(iter(methods.values()))[0]["budget"]["unit"]
+        limit = max(r["budget"]["used"] for recs in methods.values() for r in recs)
+        grid = np.linspace(0, limit, 300)
+        for title, recs in methods.items():
+            curves = np.array([_incumbent_curve(r, test, grid) for r in recs])
+            mean, std = np.full(len(grid), np.nan), np.full(len(grid), np.nan)
+            enough = (~np.isnan(curves)).sum(0) * 2 > len(recs)  # most seeds have an incumbent
+            mean[enough] = np.nanmean(curves[:, enough], 0)
+            std[enough] = np.nanstd(curves[:, enough], 0)
+            line, = ax.plot(grid, mean, label=f"{title} ({len(recs)} seeds)", lw=1.8)
+            ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.18, lw=0)
+        ax.set_xlabel("simulated search time (s)" if unit == "seconds" else "queries to the benchmark")
+        ax.set_ylabel(f"test accuracy of best-so-far arch (%)\n{key}")
+        ax.set_title(f"{dataset} ({protocol} protocol)")
+        lo = np.nanpercentile(test, 90)
+        ax.set_ylim(lo, np.nanmax(test) + 0.3)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    _finish(fig, path, "Search trajectories: mean ± std over seeds", stamp)
+
+
+def _cost_values(bench: Benchmark, dataset: str, cost: str) -> tuple[np.ndarray, str]:
+    if cost in ("flops", "params"):
+        label = "FLOPs (M multiply-adds)" if cost == "flops" else "parameters (M)"
+        return np.asarray(bench.values(f"{dataset}/-/{cost}/-/-")), label
+    if cost.startswith("latency:"):
+        device = cost.split(":", 1)[1]
+        key = f"{dataset}/-/latency_ms:{device}/-/-"
+        if not bench.has(key):
+            devices = sorted({str(k.measure).split(":", 1)[1] for k in bench.keys()
+                              if k.dataset == dataset and k.measure.startswith("latency_ms:")})
+            raise MetricKeyError(f"no latency for device {device!r} on {dataset}; available: "
+                                 f"{', '.join(devices) or 'none (import a hardware table)'}")
+        return np.asarray(bench.values(key)), f"latency on {device} (ms)"
+    raise UnknownNameError(f"unknown cost {cost!r}; expected flops, params or latency:DEVICE")
+
+
+def pareto_front(cost: np.ndarray, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points not beaten by a cheaper-or-equal arch with higher accuracy, sorted by cost."""
+    ok = ~(np.isnan(cost) | np.isnan(acc))
+    order = np.lexsort((-acc[ok], cost[ok]))
+    c, a = cost[ok][order], acc[ok][order]
+    keep = a > np.concatenate([[-np.inf], np.maximum.accumulate(a)[:-1]])
+    return c[keep], a[keep]
+
+
+def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stamp: str | None = None) -> None:
+    path = Path(path)
+    _check_suffix(path)
+    datasets = sorted({r["search_dataset"] for r in records}, key=SEARCH_DATASETS.index)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.4 * len(datasets), 4.2), squeeze=False)
+    markers = "o^sDvP*X"
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        key = test_key(bench.space.name, dataset)
+        acc = np.asarray(bench.values(key))
+        x, xlabel = _cost_values(bench, dataset, cost)
+        ax.scatter(x, acc, s=3, c="0.75", alpha=0.35, lw=0, label=f"all {bench.space.size:,} archs",
+                   rasterized=True)
+        fc, fa = pareto_front(x, acc)
+        ax.step(fc, fa, where="post", color="k", lw=1.2, label="Pareto front")
+        by_method: dict[str, list[int]] = {}
+        for r in records:
+            if r["search_dataset"] == dataset:
+                by_method.setdefault(f"{r['method_title']} ({r['protocol']})", []).append(r["final"]["index"])
+        for i, (label, idx) in enumerate(sorted(by_method.items())):
+            idx = np.asarray(idx)
+            ax.scatter(x[idx], acc[idx], s=22, marker=markers[i % len(markers)], alpha=0.75,
+                       label=f"{label}: {len(idx)} found")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"test accuracy (%)\n{key}")
+        ax.set_title(dataset)
+        top = np.nanmax(acc)
+        ax.set_ylim(np.nanpercentile(acc, 40), top + 0.05 * (top - np.nanpercentile(acc, 40)))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right", markerscale=1.2)
+    _finish(fig, path, "Accuracy vs cost: the space, its Pareto front and the architectures found", stamp)

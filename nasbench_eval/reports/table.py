@@ -1,0 +1,135 @@
+"""NB201-style accuracy tables from run records: mean +- std over seeds per method.
+
+Rows group records by (method, protocol, search dataset). Columns are the six
+conventional ones (C10 val/test, C100 val/test, IN16 val/test) at the benchmark's final
+epochs; a column the benchmark lacks is ``n/a``, never a number from another key. The
+std is the population std over seeds (numpy's default, as the NB201 code reports it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from ..bench import Benchmark
+from ..errors import UnknownNameError
+from ..methods import METHODS
+from ..runs.protocols import FINAL_EPOCHS, PROTOCOLS, REPORT_COLUMNS, SEARCH_DATASETS
+
+COLUMNS = [label for label, _ in REPORT_COLUMNS]
+REFERENCES = ("nb201",)
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[tuple[float, float, int] | None]  # (mean, std, n) per column, None = n/a
+    cost: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def column_keys(space: str) -> list[str]:
+    return [key.format(E=FINAL_EPOCHS[space]) for _, key in REPORT_COLUMNS]
+
+
+def method_rows(records: list[dict]) -> list[Row]:
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["method_title"], r["protocol"], r["search_dataset"], r["space"]), []).append(r)
+    methods = list(METHODS)
+
+    def order(item):  # protocol, search dataset, then the methods' registry order
+        (_, protocol, dataset, _), recs = item
+        method = recs[0]["method"]
+        return (PROTOCOLS.index(protocol), SEARCH_DATASETS.index(dataset),
+                methods.index(method) if method in methods else len(methods), method)
+
+    rows = []
+    for (title, protocol, dataset, space), recs in sorted(groups.items(), key=order):
+        cells = []
+        for key in column_keys(space):
+            vals = np.array([r["final_metrics"].get(key) for r in recs], dtype=float)
+            complete = not np.isnan(vals).any()  # a mean over some seeds only would mislead
+            cells.append((float(vals.mean()), float(vals.std()), len(vals)) if complete else None)
+        used = np.mean([r["budget"]["used"] for r in recs])
+        unit = recs[0]["budget"]["unit"]
+        cost = f"{used:,.0f} s" if unit == "seconds" else f"{used:,.0f} queries"
+        rows.append(Row(f"{title} ({protocol}, {dataset})", cells, cost))
+    return rows
+
+
+def optimal_row(bench: Benchmark) -> Row:
+    """Each column's best value over the whole space; n/a unless every arch has a value."""
+    cells = []
+    for key in column_keys(bench.space.name):
+        if bench.has(key) and not np.isnan(bench.values(key)).any():
+            cells.append((bench.best(key)[1], float("nan"), 0))
+        else:
+            cells.append(None)
+    return Row("optimal (this benchmark)", cells)
+
+
+def reference_note(name: str) -> str:
+    data = _published(name)
+    return f"Published rows: {data['title']}. Source: {data['source']}."
+
+
+def _published(name: str) -> dict:
+    if name not in REFERENCES:
+        raise UnknownNameError(f"unknown reference {name!r}; expected one of {', '.join(REFERENCES)}")
+    path = resources.files("nasbench_eval.reports").joinpath(f"published_{name}.json")
+    return json.loads(path.read_text())
+
+
+def reference_rows(name: str) -> list[Row]:
+    rows = []
+    for r in _published(name)["rows"]:
+        cells = [(m, float("nan") if s is None else s, -1) for m, s in r["values"]]
+        cost = f"{r['search_s']:,} s" if r.get("search_s") else ""
+        rows.append(Row(f"{r['method']} [published{'' if r['checked'] else ', unverified'}]", cells, cost))
+    return rows
+
+
+def _cell(cell) -> str:
+    if cell is None:
+        return "n/a"
+    mean, std, n = cell
+    text = f"{mean:.2f}"
+    if not np.isnan(std):
+        text += f" ± {std:.2f}"
+    return text + (f" ({n})" if n > 0 else "")
+
+
+def render(rows: list[Row], fmt: str) -> str:
+    header = ["method", *COLUMNS, "search cost"]
+    body = [[r.label, *map(_cell, r.cells), r.cost] for r in rows]
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["method", *[f"{c} {p}" for c in COLUMNS for p in ("mean", "std", "n")], "search cost"])
+        for r in rows:
+            flat = []
+            for c in r.cells:
+                if c is None:
+                    flat += ["", "", ""]
+                else:
+                    std = "" if np.isnan(c[1]) else f"{c[1]:.4f}"
+                    flat += [f"{c[0]:.4f}", std, str(c[2]) if c[2] > 0 else ""]
+            w.writerow([r.label, *flat, r.cost])
+        return buf.getvalue()
+    if fmt == "latex":
+        lines = [r"\begin{tabular}{l" + "c" * (len(header) - 1) + "}", r"\toprule",
+                 " & ".join(header) + r" \\", r"\midrule"]
+        lines += [" & ".join(c.replace("±", r"$\pm$") for c in row) + r" \\" for row in body]
+        return "\n".join([*lines, r"\bottomrule", r"\end{tabular}"]) + "\n"
+    if fmt != "markdown":
+        raise UnknownNameError(f"unknown table format {fmt!r}; expected markdown, latex or csv")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines) + "\n"

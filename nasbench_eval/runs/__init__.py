@@ -1,0 +1,1 @@
+"""Runs: drive a method against an estimator under a budget, and keep the record."""
