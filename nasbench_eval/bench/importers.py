@@ -81,11 +81,18 @@ def read_source(path: str | Path, *, space: str | None = None, workers: int = 1,
 
 
 # -- official records ----------------------------------------------------------------------
-def _add_record(batch: Batch, index: int, record: dict, origin: str) -> None:
+def _metrics_of(record: dict, origin: str):
     try:
-        arch, metrics, checks = record_metrics(record)
+        return record_metrics(record)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BenchmarkFileError(f"{origin}: unexpected record layout ({exc})") from None
+
+
+def _add_record(batch: Batch, index: int, record: dict, origin: str) -> None:
+    _add_metrics(batch, index, *_metrics_of(record, origin), origin)
+
+
+def _add_metrics(batch: Batch, index: int, arch, metrics, checks, origin: str) -> None:
     expected = batch.archs.get(index)
     if expected is not None and arch != expected:
         raise BenchmarkFileError(f"{origin}: record is {arch}, but the meta file says {expected}")
@@ -117,11 +124,12 @@ def _meta_archs(meta: object, origin: Path, space: str) -> list[str]:
     return archs
 
 
-def _read_arch_file(path: Path) -> tuple[int, dict, str]:
-    record, raw = read_bz2(path)
+def _read_arch_file(path: Path):
+    """(index, arch, metrics, cost checks) of one per-arch file; runs in worker processes."""
+    record, _ = read_bz2(path)
     if not isinstance(record, dict):
         raise BenchmarkFileError(f"{path}: not a per-arch record")
-    return int(path.name[:6]), record, hashlib.md5(raw).hexdigest()
+    return (int(path.name[:6]), *_metrics_of(record, str(path)))
 
 
 def source_md5(path: Path) -> str:
@@ -160,12 +168,12 @@ def read_nats_simple(path: Path, *, workers: int = 1, progress: Progress = _no_p
     if workers > 1 and len(files) > 64:
         with ProcessPoolExecutor(workers) as pool:
             results = pool.map(_read_arch_file, files, chunksize=32)
-            for index, record, _ in progress(results, len(files), path.name):
-                _add_record(batch, index, record, str(path / f"{index:06d}.pickle.pbz2"))
+            for index, *parsed in progress(results, len(files), path.name):
+                _add_metrics(batch, index, *parsed, str(path / f"{index:06d}.pickle.pbz2"))
     else:
         for f in progress(files, len(files), path.name):
-            index, record, _ = _read_arch_file(f)
-            _add_record(batch, index, record, str(f))
+            index, *parsed = _read_arch_file(f)
+            _add_metrics(batch, index, *parsed, str(f))
     return batch
 
 

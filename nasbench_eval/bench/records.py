@@ -47,14 +47,11 @@ class CostCheck:
     params: float
 
 
-def _curve(values, epochs: int, fmt=None) -> np.ndarray:
-    out = np.full(epochs, np.nan)
-    if values:
-        for i in range(epochs):
-            v = values.get(fmt.format(i) if fmt else i)
-            if v is not None:
-                out[i] = float(v)
-    return out
+def _curve(values, epochs: int, split: str | None = None) -> np.ndarray:
+    if not values:
+        return np.full(epochs, np.nan)
+    keys = range(epochs) if split is None else [f"{split}@{i}" for i in range(epochs)]
+    return np.array([values.get(k, np.nan) for k in keys], dtype=np.float64)
 
 
 def _per_result(res: dict, epochs: int) -> Iterator[tuple[str, str, np.ndarray]]:
@@ -67,9 +64,9 @@ def _per_result(res: dict, epochs: int) -> Iterator[tuple[str, str, np.ndarray]]
     for split in res.get("eval_names") or ():
         for field, measure in _EVAL_FIELDS:
             if res.get(field):
-                yield split, measure, _curve(res[field], epochs, split + "@{}")
+                yield split, measure, _curve(res[field], epochs, split)
         if res.get("eval_times"):
-            yield split, "time_s", np.cumsum(_curve(res["eval_times"], epochs, split + "@{}"))
+            yield split, "time_s", np.cumsum(_curve(res["eval_times"], epochs, split))
 
 
 def _latency(res: dict) -> float:
