@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 
 from ..bench import Benchmark  # noqa: E402
 from ..errors import MetricKeyError, UnknownNameError  # noqa: E402
-from ..runs.protocols import FINAL_EPOCHS, SEARCH_DATASETS  # noqa: E402
+from ..runs.protocols import FINAL_EPOCHS, PROTOCOLS, SEARCH_DATASETS  # noqa: E402
 
 TEST_SPLIT = {"cifar10": ("cifar10", "ori-test"), "cifar100": ("cifar100", "x-test"),
               "ImageNet16-120": ("ImageNet16-120", "x-test")}
@@ -33,7 +33,17 @@ def _groups(records: list[dict]) -> dict[tuple[str, str], dict[str, list[dict]]]
     out: dict[tuple[str, str], dict[str, list[dict]]] = {}
     for r in records:
         out.setdefault((r["protocol"], r["search_dataset"]), {}).setdefault(r["method_title"], []).append(r)
-    return dict(sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]), kv[0][0])))
+    return dict(sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]),
+                                                    PROTOCOLS.index(kv[0][0]))))
+
+
+def _panels(n: int, width: float, height: float):
+    cols = 2 if n == 4 else min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
 
 
 def _check_suffix(path: Path) -> None:
@@ -72,8 +82,8 @@ def trajectory_plot(records: list[dict], bench: Benchmark, path: Path, stamp: st
     path = Path(path)
     _check_suffix(path)
     groups = _groups(records)
-    fig, axes = plt.subplots(1, len(groups), figsize=(5.2 * len(groups), 4.0), squeeze=False)
-    for ax, ((protocol, dataset), methods) in zip(axes[0], groups.items(), strict=True):
+    fig, axes = _panels(len(groups), 5.2, 4.0)
+    for ax, ((protocol, dataset), methods) in zip(axes, groups.items(), strict=True):
         key = test_key(bench.space.name, dataset)
         test = np.asarray(bench.values(key))
         unit = next(iter(methods.values()))[0]["budget"]["unit"]
@@ -126,9 +136,9 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
     path = Path(path)
     _check_suffix(path)
     datasets = sorted({r["search_dataset"] for r in records}, key=SEARCH_DATASETS.index)
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5.4 * len(datasets), 4.2), squeeze=False)
+    fig, axes = _panels(len(datasets), 5.4, 4.2)
     markers = "o^sDvP*X"
-    for ax, dataset in zip(axes[0], datasets, strict=True):
+    for ax, dataset in zip(axes, datasets, strict=True):
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
         x, xlabel = _cost_values(bench, dataset, cost)
