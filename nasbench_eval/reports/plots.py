@@ -137,7 +137,9 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
     _check_suffix(path)
     datasets = sorted({r["search_dataset"] for r in records}, key=SEARCH_DATASETS.index)
     fig, axes = _panels(len(datasets), 5.4, 4.2)
-    markers = "o^sDvP*X"
+    titles = sorted({r["method_title"] for r in records})
+    colors = {t: f"C{i}" for i, t in enumerate(titles)}  # one colour per method in every panel
+    markers = {p: m for p, m in zip(PROTOCOLS, "^o", strict=True)}
     for ax, dataset in zip(axes, datasets, strict=True):
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
@@ -146,14 +148,14 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
                    rasterized=True)
         fc, fa = pareto_front(x, acc)
         ax.step(fc, fa, where="post", color="k", lw=1.2, label="Pareto front")
-        by_method: dict[str, list[int]] = {}
+        by_method: dict[tuple[str, str], list[int]] = {}
         for r in records:
             if r["search_dataset"] == dataset:
-                by_method.setdefault(f"{r['method_title']} ({r['protocol']})", []).append(r["final"]["index"])
-        for i, (label, idx) in enumerate(sorted(by_method.items())):
+                by_method.setdefault((r["method_title"], r["protocol"]), []).append(r["final"]["index"])
+        for (title, protocol), idx in sorted(by_method.items()):
             idx = np.asarray(idx)
-            ax.scatter(x[idx], acc[idx], s=22, marker=markers[i % len(markers)], alpha=0.75,
-                       label=f"{label}: {len(idx)} found")
+            ax.scatter(x[idx], acc[idx], s=22, marker=markers[protocol], color=colors[title], alpha=0.7,
+                       label=f"{title} ({protocol}): {len(idx)} runs")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"test accuracy (%)\n{key}")
         ax.set_title(dataset)
