@@ -12,6 +12,7 @@ from .plot import plot
 from .query import query
 from .run import run
 from .table import table
+from .train import supernet, train
 
 
 class _Group(click.Group):
@@ -46,3 +47,5 @@ main.add_command(query)
 main.add_command(run)
 main.add_command(table)
 main.add_command(plot)
+main.add_command(train)
+main.add_command(supernet)

@@ -5,3 +5,4 @@ from .base import Estimate, Estimator
 from .table import TableEstimator
 
 __all__ = ["Estimate", "Estimator", "TableEstimator"]
+# SupernetEstimator lives in .supernet (imports torch; kept out of this package's import)

@@ -1,0 +1,192 @@
+"""Weight-sharing supernets over both spaces, with one calling convention.
+
+``TopologySupernet(x, arch=ops)`` runs one path (single-path / uniform sampling, RSPS,
+SETN, SGNAS); ``TopologySupernet(x, weights=w)`` mixes the ops of every edge with weights
+``w`` (6 x 5, shared by all cells as in NB201): soft (DARTS), or hard one-hot with
+straight-through gradients from ``gumbel_weights`` (GDAS); ops whose weight is at most
+``threshold`` are skipped, so a hard sample costs one op per edge. ``SizeSupernet(x,
+channels=(c0..c4))`` slices every layer from one 64-wide weight.
+
+BatchNorm follows ``BNConfig``; NATS-Bench searches with affine and running statistics off.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..datasets import get_dataset
+from ..spaces import SearchSpace
+from ..spaces.costs import TSS_CELLS_PER_STAGE, TSS_CHANNELS
+from ..spaces.size import CELL, CHANNELS
+from ..spaces.topology import EDGES, NUM_NODES, OPS, TopologySpace
+from .discrete import CONV_OPS, live_edges
+from .ops import BNConfig, Head, ReLUConvBN, ResBlock, avg_pool, stem
+
+SEARCH_BN = BNConfig(affine=False, track_running_stats=False)
+
+
+def gumbel_weights(logits: torch.Tensor, tau: float, *, hard: bool,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+    """Gumbel-softmax sample per row; ``hard`` gives one-hot values with soft gradients."""
+    u = torch.rand(logits.shape, generator=generator, device=logits.device, dtype=logits.dtype)
+    g = -torch.log((-torch.log(u.clamp_min(1e-20))).clamp_min(1e-20))
+    soft = torch.softmax((logits + g) / tau, dim=-1)
+    if not hard:
+        return soft
+    one_hot = torch.zeros_like(soft).scatter_(-1, soft.argmax(-1, keepdim=True), 1.0)
+    return one_hot - soft.detach() + soft
+
+
+class SearchCell(nn.Module):
+    def __init__(self, c: int, bn: BNConfig):
+        super().__init__()
+        self.edges = nn.ModuleList(
+            nn.ModuleDict({"nor_conv_1x1": ReLUConvBN(c, c, 1, 1, bn),
+                           "nor_conv_3x3": ReLUConvBN(c, c, 3, 1, bn)}) for _ in EDGES)
+
+    def _op(self, e: int, op: str, h: torch.Tensor) -> torch.Tensor:
+        if op in CONV_OPS:
+            return self.edges[e][op](h)
+        return avg_pool(h) if op == "avg_pool_3x3" else h
+
+    def forward_path(self, x: torch.Tensor, ops: tuple[str, ...], live: list[int]) -> torch.Tensor:
+        nodes: dict[int, torch.Tensor] = {0: x}
+        for e in live:
+            to, src = EDGES[e]
+            h = nodes.get(src)
+            h = self._op(e, ops[e], h if h is not None else torch.zeros_like(x))
+            nodes[to] = nodes[to] + h if to in nodes else h
+        out = nodes.get(NUM_NODES - 1)
+        return out if out is not None else torch.zeros_like(x)
+
+    def forward_mixed(self, x: torch.Tensor, weights: torch.Tensor, threshold: float) -> torch.Tensor:
+        nodes = [x]
+        for to in range(1, NUM_NODES):
+            total = None
+            for e, (t, src) in enumerate(EDGES):
+                if t != to:
+                    continue
+                for k, op in enumerate(OPS):
+                    w = weights[e, k]
+                    if op == "none" or float(w.detach()) <= threshold:
+                        continue
+                    term = self._op(e, op, nodes[src]) * w
+                    total = term if total is None else total + term
+            nodes.append(total if total is not None else torch.zeros_like(x))
+        return nodes[-1]
+
+
+class TopologySupernet(nn.Module):
+    def __init__(self, num_classes: int, bn: BNConfig = SEARCH_BN, channels: int = TSS_CHANNELS,
+                 cells: int = TSS_CELLS_PER_STAGE, threshold: float = 1e-6):
+        super().__init__()
+        self.space = TopologySpace()
+        self.threshold = threshold
+        self.stem = stem(channels, bn)
+        layers, c = [], channels
+        for stage in range(3):
+            if stage:
+                layers.append(ResBlock(c, 2 * c, bn))
+                c *= 2
+            layers += [SearchCell(c, bn) for _ in range(cells)]
+        self.layers = nn.ModuleList(layers)
+        self.head = Head(c, num_classes, bn)
+
+    def forward(self, x: torch.Tensor, *, arch=None, weights: torch.Tensor | None = None) -> torch.Tensor:
+        if (arch is None) == (weights is None):
+            raise ValueError("give exactly one of arch (single path) or weights (mixed ops)")
+        if arch is not None:
+            choice = self.space.to_arch(arch)
+            ops = tuple(OPS[i] for i in choice)
+            live = live_edges(ops)
+        h = self.stem(x)
+        for layer in self.layers:
+            if isinstance(layer, SearchCell):
+                h = layer.forward_path(h, ops, live) if arch is not None else \
+                    layer.forward_mixed(h, weights, self.threshold)
+            else:
+                h = layer(h)
+        return self.head(h)
+
+
+# -- size space: channel slicing ------------------------------------------------------------
+def _bn(x: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
+    c = x.shape[1]
+    sl = (lambda t: None if t is None else t[:c])
+    use_batch = bn.training or bn.running_mean is None
+    return F.batch_norm(x, sl(bn.running_mean), sl(bn.running_var), sl(bn.weight), sl(bn.bias),
+                        use_batch, bn.momentum, bn.eps)
+
+
+class SlicedConv(nn.Module):
+    """ReLU-Conv-BN (or a bare conv) whose in/out channels are sliced from the widest."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int, bn: BNConfig | None,
+                 relu: bool = True):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False)
+        self.bn = bn.make(cout) if bn is not None else None
+        self.relu = relu
+
+    def forward(self, x: torch.Tensor, cout: int) -> torch.Tensor:
+        w = self.conv.weight[:cout, : x.shape[1]]
+        y = F.conv2d(F.relu(x) if self.relu else x, w, None, self.conv.stride, self.conv.padding)
+        return _bn(y, self.bn) if self.bn is not None else y
+
+
+class SlicedCell(nn.Module):
+    def __init__(self, cmax: int, bn: BNConfig):
+        super().__init__()
+        ops = tuple(OPS[i] for i in TopologySpace().parse(CELL))
+        self.ops = ops
+        self.convs = nn.ModuleDict({str(e): SlicedConv(cmax, cmax, 3 if op == "nor_conv_3x3" else 1, 1, bn)
+                                    for e, op in enumerate(ops) if op != "none"})
+
+    def forward(self, x: torch.Tensor, cout: int) -> torch.Tensor:
+        nodes = {0: x}
+        for e, (to, src) in enumerate(EDGES):
+            op, h = self.ops[e], nodes[src]
+            if op == "skip_connect" and h.shape[1] == cout:
+                pass  # identity
+            else:
+                h = self.convs[str(e)](h, cout)
+            nodes[to] = nodes[to] + h if to in nodes else h
+        return nodes[NUM_NODES - 1]
+
+
+class SlicedResBlock(nn.Module):
+    def __init__(self, cmax: int, bn: BNConfig):
+        super().__init__()
+        self.conv_a = SlicedConv(cmax, cmax, 3, 2, bn)
+        self.conv_b = SlicedConv(cmax, cmax, 3, 1, bn)
+        self.shortcut = SlicedConv(cmax, cmax, 1, 1, None, relu=False)
+
+    def forward(self, x: torch.Tensor, cout: int) -> torch.Tensor:
+        return self.conv_b(self.conv_a(x, cout), cout) + self.shortcut(F.avg_pool2d(x, 2, 2), cout)
+
+
+class SizeSupernet(nn.Module):
+    def __init__(self, num_classes: int, bn: BNConfig = SEARCH_BN, cmax: int = max(CHANNELS)):
+        super().__init__()
+        self.stem = SlicedConv(3, cmax, 3, 1, bn, relu=False)
+        self.layers = nn.ModuleList(SlicedResBlock(cmax, bn) if i % 2 else SlicedCell(cmax, bn)
+                                    for i in range(5))
+        self.head_bn = bn.make(cmax)
+        self.classifier = nn.Linear(cmax, num_classes)
+
+    def forward(self, x: torch.Tensor, *, channels) -> torch.Tensor:
+        channels = tuple(int(c) for c in channels)
+        h = self.stem(x, channels[0])
+        for layer, c in zip(self.layers, channels, strict=True):
+            h = layer(h, c)
+        h = F.relu(_bn(h, self.head_bn)).mean((2, 3))
+        return F.linear(h, self.classifier.weight[:, : h.shape[1]], self.classifier.bias)
+
+
+def build_supernet(space: SearchSpace, dataset: str, bn: BNConfig = SEARCH_BN, **kw) -> nn.Module:
+    classes = get_dataset(dataset).num_classes
+    if space.name == "nats-tss":
+        return TopologySupernet(classes, bn, **kw)
+    return SizeSupernet(classes, bn, **kw)

@@ -1,0 +1,1 @@
+"""Training: the official recipes and a resumable, deterministic trainer."""
