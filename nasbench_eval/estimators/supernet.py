@@ -27,8 +27,8 @@ from .base import Estimate, Estimator
 class SupernetEstimator(Estimator):
     budget_unit = "queries"
 
-    def __init__(self, model: nn.Module, space: SearchSpace, batches: list, *, recalibrate: list | None = None,
-                 description: dict | None = None):
+    def __init__(self, model: nn.Module, space: SearchSpace, batches: list, *,
+                 recalibrate: list | None = None, description: dict | None = None):
         self.model, self.space = model.eval(), space
         self.batches, self.recal = batches, recalibrate or []
         self.description = description or {}
@@ -89,5 +89,6 @@ class SupernetEstimator(Estimator):
         desc = {"job": str(job), "config": config, "eval_batches": eval_batches, "batch_size": batch_size,
                 "recalibrate_batches": recalibrate_batches}
         return cls(model, space, fixed(held_out, eval_batches, False),
-                   recalibrate=fixed(splits.train, recalibrate_batches, True) if recalibrate_batches else None,
+                   recalibrate=fixed(splits.train, recalibrate_batches, True) if recalibrate_batches
+                   else None,
                    description=desc)

@@ -13,11 +13,10 @@ from torch import nn
 
 from ..datasets import get_dataset
 from ..spaces import SearchSpace
+from ..spaces.costs import TSS_CELLS_PER_STAGE, TSS_CHANNELS
 from ..spaces.size import CELL, CHANNELS
 from ..spaces.topology import EDGES, NUM_NODES, OPS, TopologySpace
-from ..spaces.costs import TSS_CELLS_PER_STAGE, TSS_CHANNELS
 from .ops import BNConfig, Head, ReLUConvBN, ResBlock, avg_pool, stem
-
 
 CONV_OPS = ("nor_conv_1x1", "nor_conv_3x3")
 
@@ -118,7 +117,10 @@ def _sss(channels: tuple[int, ...], classes, bn) -> Network:
     return Network(layers, Head(prev, classes, bn), stem(channels[0], bn))
 
 
-def build_network(space: SearchSpace, arch, dataset: str, bn: BNConfig = BNConfig()) -> Network:
+BENCHMARK_BN = BNConfig()  # affine + running statistics, as the benchmark's trained nets
+
+
+def build_network(space: SearchSpace, arch, dataset: str, bn: BNConfig = BENCHMARK_BN) -> Network:
     """The benchmark's network for ``arch`` (string or choice tuple) on ``dataset``."""
     arch = space.to_arch(arch)
     classes = get_dataset(dataset).num_classes

@@ -113,11 +113,19 @@ class TopologySupernet(nn.Module):
 
 # -- size space: channel slicing ------------------------------------------------------------
 def _bn(x: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
+    """BatchNorm on the first ``x.shape[1]`` channels (running statistics updated in place)."""
     c = x.shape[1]
-    sl = (lambda t: None if t is None else t[:c])
+
+    def sl(t):
+        return None if t is None else t[:c]
+
+    factor = 0.0
+    if bn.training and bn.track_running_stats:
+        bn.num_batches_tracked += 1
+        factor = 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
     use_batch = bn.training or bn.running_mean is None
     return F.batch_norm(x, sl(bn.running_mean), sl(bn.running_var), sl(bn.weight), sl(bn.bias),
-                        use_batch, bn.momentum, bn.eps)
+                        use_batch, factor, bn.eps)
 
 
 class SlicedConv(nn.Module):

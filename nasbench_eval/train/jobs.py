@@ -20,7 +20,7 @@ from ..data.splits import load_splits
 from ..errors import NasbenchEvalError
 from ..nets import build_network
 from ..nets.ops import BNConfig
-from ..nets.supernet import build_supernet
+from ..nets.supernet import SEARCH_BN, build_supernet
 from ..runs.record import provenance
 from ..spaces import get_space
 from .recipes import get_recipe
@@ -100,7 +100,7 @@ def supernet_config(space: str, dataset: str, epochs: int | None, recipe: str, b
 
 
 def train_supernet(space: str, dataset: str, *, out: Path, data_root, splits_dir=None,
-                   epochs: int | None = None, recipe: str = "weight-sharing", bn: BNConfig = BNConfig(False, False),
+                   epochs: int | None = None, recipe: str = "weight-sharing", bn: BNConfig = SEARCH_BN,
                    seed: int = 0, device: str = "cpu", verify: bool = True, resume: bool = False,
                    overwrite: bool = False, progress: bool = True, limit_train: int | None = None) -> dict:
     """Uniform single-path supernet training on the dataset's search split."""
