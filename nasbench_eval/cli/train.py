@@ -29,6 +29,8 @@ def _data_options(f):
         click.option("--overwrite", is_flag=True, help="Discard the job in --out and start over."),
         click.option("--limit-train", type=int, default=None,
                      help="Use only the first N training images (quick checks)."),
+        click.option("--bf16/--fp32", "bf16", default=None,
+                     help="bf16 autocast [default: on for cuda, off for cpu]."),
     ]):
         f = opt(f)
     return f
@@ -45,13 +47,14 @@ def _data_options(f):
 @click.option("--compile", "use_compile", is_flag=True, help="torch.compile the forward pass.")
 @_data_options
 def train(space, arch, dataset, recipe, out, use_compile, data_root, splits_dir, epochs, seed, device,
-          no_verify, resume, overwrite, limit_train):
+          no_verify, resume, overwrite, limit_train, bf16):
     """Train one network with the benchmark recipe; report accuracy on the benchmark's splits."""
     from ..train.jobs import train_network
 
     result = train_network(space, arch, dataset, out=out, data_root=data_root, splits_dir=splits_dir,
                            epochs=epochs, recipe=recipe, seed=seed, device=device, verify=not no_verify,
-                           compile=use_compile, resume=resume, overwrite=overwrite, limit_train=limit_train)
+                           compile=use_compile, bf16=bf16, resume=resume, overwrite=overwrite,
+                           limit_train=limit_train)
     click.echo(json.dumps(result["metrics"], indent=1))
     click.echo(f"{len(result['log'])} epochs in {result['wall_time_s']:.1f} s; result in {out}/result.json")
 
@@ -72,14 +75,14 @@ def supernet() -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False))
 @_data_options
 def supernet_train(space, dataset, recipe, bn_affine, bn_track, out, data_root, splits_dir, epochs, seed,
-                   device, no_verify, resume, overwrite, limit_train):
+                   device, no_verify, resume, overwrite, limit_train, bf16):
     """Uniform single-path supernet training, saved for the supernet estimator."""
     from ..train.jobs import train_supernet
 
     result = train_supernet(space, dataset, out=out, data_root=data_root, splits_dir=splits_dir,
                             epochs=epochs, recipe=recipe, bn=BNConfig(bn_affine, bn_track), seed=seed,
-                            device=device, verify=not no_verify, resume=resume, overwrite=overwrite,
-                            limit_train=limit_train)
+                            device=device, verify=not no_verify, bf16=bf16, resume=resume,
+                            overwrite=overwrite, limit_train=limit_train)
     last = result["log"][-1]
     click.echo(f"{len(result['log'])} epochs in {result['wall_time_s']:.1f} s, last train loss "
                f"{last['train_loss']:.3f}; supernet in {out}/checkpoint.pt")

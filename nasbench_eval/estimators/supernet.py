@@ -34,6 +34,7 @@ class SupernetEstimator(Estimator):
         self.description = description or {}
 
     def _call(self, x: torch.Tensor, arch: Arch) -> torch.Tensor:
+        x = x.contiguous(memory_format=torch.channels_last)
         if self.space.name == "nats-tss":
             return self.model(x, arch=arch)
         return self.model(x, channels=self.space.channels(arch))

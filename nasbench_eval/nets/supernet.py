@@ -40,42 +40,83 @@ def gumbel_weights(logits: torch.Tensor, tau: float, *, hard: bool,
 
 
 class SearchCell(nn.Module):
+    """All ops of every edge. ``run`` evaluates a plan grouped by source node: the ReLU and
+    the pooling of a node are computed once for all its out-edges, and the same conv op on
+    several out-edges of a node runs as one convolution with stacked weights (then each
+    edge's own BatchNorm) — the same function as separate ops, with far fewer kernels."""
+
     def __init__(self, c: int, bn: BNConfig):
         super().__init__()
+        self.c = c
+        # parameter-free BN without running statistics normalises each channel by itself, so
+        # one call over the stacked output equals one call per edge
+        self.stateless_bn = not bn.affine and not bn.track_running_stats
         self.edges = nn.ModuleList(
             nn.ModuleDict({"nor_conv_1x1": ReLUConvBN(c, c, 1, 1, bn),
                            "nor_conv_3x3": ReLUConvBN(c, c, 3, 1, bn)}) for _ in EDGES)
 
-    def _op(self, e: int, op: str, h: torch.Tensor) -> torch.Tensor:
-        if op in CONV_OPS:
-            return self.edges[e][op](h)
-        return avg_pool(h) if op == "avg_pool_3x3" else h
-
-    def forward_path(self, x: torch.Tensor, ops: tuple[str, ...], live: list[int]) -> torch.Tensor:
-        nodes: dict[int, torch.Tensor] = {0: x}
-        for e in live:
-            to, src = EDGES[e]
-            h = nodes.get(src)
-            h = self._op(e, ops[e], h if h is not None else torch.zeros_like(x))
-            nodes[to] = nodes[to] + h if to in nodes else h
-        out = nodes.get(NUM_NODES - 1)
+    def run(self, x: torch.Tensor, plan: dict) -> torch.Tensor:
+        """``plan[src]`` = [(op, [(edge, to, weight or None), ...]), ...]."""
+        acc: dict[int, torch.Tensor] = {}
+        for src in range(NUM_NODES - 1):
+            h = x if src == 0 else acc.pop(src, None)
+            relu = pool = None
+            for op, items in plan.get(src, ()):
+                if h is None:  # a zero node: only its conv edges add something (BN of zeros)
+                    h = torch.zeros_like(x)
+                if op in CONV_OPS:
+                    relu = F.relu(h) if relu is None else relu
+                    convs = [self.edges[e][op] for e, _, _ in items]
+                    weights = [m[1].weight for m in convs]
+                    weight = weights[0] if len(convs) == 1 else torch.cat(weights)
+                    y = F.conv2d(relu, weight, None, 1, weight.shape[-1] // 2)
+                    if len(convs) == 1:
+                        outs = [convs[0][2](y)]
+                    elif self.stateless_bn:
+                        y = F.batch_norm(y, None, None, training=True, eps=convs[0][2].eps)
+                        outs = y.split(self.c, 1)
+                    else:  # per-edge BN on dense copies (strided views are slow, esp. channels-last)
+                        outs = [m[2](part.contiguous(memory_format=_layout(y)))
+                                for m, part in zip(convs, y.split(self.c, 1), strict=True)]
+                elif op == "avg_pool_3x3":
+                    pool = avg_pool(h) if pool is None else pool
+                    outs = [pool] * len(items)
+                else:  # skip_connect
+                    outs = [h] * len(items)
+                for (_, to, w), out in zip(items, outs, strict=True):
+                    if to not in acc:
+                        acc[to] = out if w is None else out * w
+                    else:  # one fused multiply-add per term
+                        acc[to] = acc[to] + out if w is None else torch.addcmul(acc[to], out, w)
+        out = acc.get(NUM_NODES - 1)
         return out if out is not None else torch.zeros_like(x)
 
-    def forward_mixed(self, x: torch.Tensor, weights: torch.Tensor, threshold: float) -> torch.Tensor:
-        nodes = [x]
-        for to in range(1, NUM_NODES):
-            total = None
-            for e, (t, src) in enumerate(EDGES):
-                if t != to:
-                    continue
-                for k, op in enumerate(OPS):
-                    w = weights[e, k]
-                    if op == "none" or float(w.detach()) <= threshold:
-                        continue
-                    term = self._op(e, op, nodes[src]) * w
-                    total = term if total is None else total + term
-            nodes.append(total if total is not None else torch.zeros_like(x))
-        return nodes[-1]
+
+def _layout(t: torch.Tensor) -> torch.memory_format:
+    return torch.channels_last if t.is_contiguous(memory_format=torch.channels_last) and \
+        not t.is_contiguous() else torch.contiguous_format
+
+
+def path_plan(arch) -> dict:
+    """Plan of a single path: the live edges of the arch, grouped by source and op."""
+    ops = tuple(OPS[i] for i in arch)
+    plan: dict = {}
+    for e in live_edges(ops):
+        to, src = EDGES[e]
+        groups = plan.setdefault(src, {})
+        groups.setdefault(ops[e], []).append((e, to, None))
+    return {src: list(g.items()) for src, g in plan.items()}
+
+
+def mixed_plan(weights: torch.Tensor, threshold: float) -> dict:
+    """Plan of a weighted mixture: every op above ``threshold`` (``none`` adds nothing)."""
+    active = (weights.detach() > threshold).cpu().tolist()  # one host sync per forward
+    plan: dict = {}
+    for e, (to, src) in enumerate(EDGES):
+        for k, op in enumerate(OPS):
+            if op != "none" and active[e][k]:
+                plan.setdefault(src, {}).setdefault(op, []).append((e, to, weights[e, k]))
+    return {src: list(g.items()) for src, g in plan.items()}
 
 
 class TopologySupernet(nn.Module):
@@ -97,17 +138,11 @@ class TopologySupernet(nn.Module):
     def forward(self, x: torch.Tensor, *, arch=None, weights: torch.Tensor | None = None) -> torch.Tensor:
         if (arch is None) == (weights is None):
             raise ValueError("give exactly one of arch (single path) or weights (mixed ops)")
-        if arch is not None:
-            choice = self.space.to_arch(arch)
-            ops = tuple(OPS[i] for i in choice)
-            live = live_edges(ops)
+        plan = path_plan(self.space.to_arch(arch)) if arch is not None else \
+            mixed_plan(weights, self.threshold)
         h = self.stem(x)
         for layer in self.layers:
-            if isinstance(layer, SearchCell):
-                h = layer.forward_path(h, ops, live) if arch is not None else \
-                    layer.forward_mixed(h, weights, self.threshold)
-            else:
-                h = layer(h)
+            h = layer.run(h, plan) if isinstance(layer, SearchCell) else layer(h)
         return self.head(h)
 
 

@@ -47,21 +47,23 @@ def _batches(part, splits, batch_size, *, train: bool, device, seed=0, limit=Non
 
 def train_network(space: str, arch: str, dataset: str, *, out: Path, data_root, splits_dir=None,
                   epochs: int | None = None, recipe: str = "200E", seed: int = 0, device: str = "cpu",
-                  verify: bool = True, compile: bool = False, resume: bool = False, overwrite: bool = False,
-                  progress: bool = True, limit_train: int | None = None) -> dict:
+                  verify: bool = True, compile: bool = False, bf16: bool | None = None, resume: bool = False,
+                  overwrite: bool = False, progress: bool = True, limit_train: int | None = None) -> dict:
     """Train one architecture with a benchmark recipe; report accuracy on every eval split."""
     sp = get_space(space)
     arch_str = sp.format(sp.to_arch(arch))
     rec = get_recipe(recipe).with_epochs(epochs)
     out = Path(out)
     config = {"job": "train", "space": sp.name, "arch": arch_str, "dataset": dataset, "recipe": recipe,
-              "epochs": rec.epochs, "seed": seed, "limit_train": limit_train}
+              "epochs": rec.epochs, "seed": seed, "limit_train": limit_train,
+              "bf16": bf16 if bf16 is not None else device.startswith("cuda")}
     _prepare(out, resume, overwrite)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify)
     model = build_network(sp, arch_str, dataset)
     trainer = Trainer(model, rec, _batches(splits.train, splits, rec.batch_size, train=True, device=device,
                                            seed=seed, limit=limit_train),
-                      out, seed=seed, device=device, compile=compile, progress=progress, config=config)
+                      out, seed=seed, device=device, compile=compile, bf16=bf16, progress=progress,
+                      config=config)
     trainer.resume()
     write_json_atomic(out / "config.json", config)
     start = time.perf_counter()
@@ -101,8 +103,9 @@ def supernet_config(space: str, dataset: str, epochs: int | None, recipe: str, b
 
 def train_supernet(space: str, dataset: str, *, out: Path, data_root, splits_dir=None,
                    epochs: int | None = None, recipe: str = "weight-sharing", bn: BNConfig = SEARCH_BN,
-                   seed: int = 0, device: str = "cpu", verify: bool = True, resume: bool = False,
-                   overwrite: bool = False, progress: bool = True, limit_train: int | None = None) -> dict:
+                   seed: int = 0, device: str = "cpu", verify: bool = True, bf16: bool | None = None,
+                   resume: bool = False, overwrite: bool = False, progress: bool = True,
+                   limit_train: int | None = None) -> dict:
     """Uniform single-path supernet training on the dataset's search split."""
     sp = get_space(space)
     rec = get_recipe(recipe).with_epochs(epochs)
@@ -113,7 +116,7 @@ def train_supernet(space: str, dataset: str, *, out: Path, data_root, splits_dir
     model = build_supernet(sp, dataset, bn)
     trainer = Trainer(model, rec, _batches(splits.train, splits, rec.batch_size, train=True, device=device,
                                            seed=seed, limit=limit_train),
-                      out, seed=seed, forward=sample_path(sp), device=device, progress=progress,
+                      out, seed=seed, forward=sample_path(sp), device=device, bf16=bf16, progress=progress,
                       config=config, grad_clip=5.0)
     trainer.resume()
     write_json_atomic(out / "config.json", config)

@@ -62,14 +62,15 @@ def load_checkpoint(path: Path) -> dict:
 class Trainer:
     def __init__(self, model: nn.Module, recipe: Recipe, train: DeviceBatches, out_dir: Path, *,
                  seed: int = 0, forward: Forward = plain_forward, device: str = "cpu",
-                 compile: bool = False, progress: bool = True, config: dict | None = None,
+                 compile: bool = False, bf16: bool | None = None, progress: bool = True,
+                 config: dict | None = None,
                  grad_clip: float | None = None, stop_after_steps: int | None = None):
         self.device = torch.device(device)
         self.cuda = self.device.type == "cuda"
-        self.model = model.to(self.device)
-        if self.cuda:
-            self.model = self.model.to(memory_format=torch.channels_last)
-            train.channels_last = True
+        self.bf16 = self.cuda if bf16 is None else bf16  # CPU: opt-in (fast with AMX, not exact)
+        # channels-last is faster for these small convs on GPU and on CPU (oneDNN) alike
+        self.model = model.to(self.device, memory_format=torch.channels_last)
+        train.channels_last = True
         self.recipe, self.train_batches, self.out = recipe, train, Path(out_dir)
         self.forward = forward
         self.step_fn = torch.compile(forward) if compile else forward
@@ -132,7 +133,7 @@ class Trainer:
                 lr = cosine_lr(self.recipe, self.epoch + i / n)
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.cuda):
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
                     logits = self.step_fn(self.model, x, self.sampler)
                     loss = self.criterion(logits.float(), y)
                 self.optimizer.zero_grad(set_to_none=True)
@@ -161,9 +162,8 @@ class Trainer:
         fwd = forward or self.forward
         correct, loss_sum, seen = 0, 0.0, 0
         for x, y in batches:
-            if self.cuda:
-                x = x.contiguous(memory_format=torch.channels_last)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.cuda):
+            x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
                 logits = fwd(self.model, x, self.sampler).float()
             loss_sum += float(self.criterion(logits, y)) * len(y)
             correct += int((logits.argmax(1) == y).sum())
