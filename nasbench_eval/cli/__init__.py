@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..errors import NasbenchEvalError
+from .correlate import correlate
 from .data import data
 from .plot import plot
 from .query import query
@@ -49,3 +50,4 @@ main.add_command(table)
 main.add_command(plot)
 main.add_command(train)
 main.add_command(supernet)
+main.add_command(correlate)

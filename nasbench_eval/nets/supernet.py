@@ -135,12 +135,14 @@ class TopologySupernet(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.head = Head(c, num_classes, bn)
 
-    def forward(self, x: torch.Tensor, *, arch=None, weights: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, arch=None, weights: torch.Tensor | None = None,
+                stem_out: torch.Tensor | None = None) -> torch.Tensor:
+        """``stem_out``: a cached ``self.stem(x)`` (the stem is the same for every arch)."""
         if (arch is None) == (weights is None):
             raise ValueError("give exactly one of arch (single path) or weights (mixed ops)")
         plan = path_plan(self.space.to_arch(arch)) if arch is not None else \
             mixed_plan(weights, self.threshold)
-        h = self.stem(x)
+        h = self.stem(x) if stem_out is None else stem_out
         for layer in self.layers:
             h = layer.run(h, plan) if isinstance(layer, SearchCell) else layer(h)
         return self.head(h)

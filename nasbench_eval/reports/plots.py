@@ -164,3 +164,24 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right", markerscale=1.2)
     _finish(fig, path, "Accuracy vs cost: the space, its Pareto front and the architectures found", stamp)
+
+
+def correlation_plot(estimate: np.ndarray, truth: np.ndarray, est_label: str, truth_label: str,
+                     metrics: dict, path: Path) -> None:
+    """Estimate vs truth and rank vs rank, with the headline correlations in the title."""
+    path = Path(path)
+    _check_suffix(path)
+    from scipy.stats import rankdata
+
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.4))
+    axes[0].scatter(estimate, truth, s=3, alpha=0.35, lw=0, rasterized=True)
+    axes[0].set_xlabel(f"estimate: {est_label}")
+    axes[0].set_ylabel(f"ground truth (%)\n{truth_label}")
+    axes[1].scatter(rankdata(estimate), rankdata(truth), s=3, alpha=0.35, lw=0, rasterized=True)
+    axes[1].set_xlabel("rank of the estimate (1 = lowest)")
+    axes[1].set_ylabel("rank of the ground truth")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    title = (f"Kendall tau {metrics['kendall_tau']:.3f}, Spearman {metrics['spearman_rho']:.3f}, "
+             f"top-10% tau {metrics['kendall_tau_top10pct']:.3f} ({metrics['n']:,} archs)")
+    _finish(fig, path, title, None)

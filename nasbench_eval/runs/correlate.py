@@ -1,0 +1,107 @@
+"""The rank-correlation protocol: one estimator against the benchmark's ground truth.
+
+Estimator specs: any metric key of the benchmark; ``flops`` / ``params`` (analytic);
+``latency:DEVICE`` (hardware table); ``supernet:JOB_DIR`` (a ``supernet train`` job, scored
+on fixed held-out batches). Ground truth: the 200-epoch validation accuracy (mean over
+seeds) where the benchmark has it for every arch, else the 200-epoch test accuracy; the
+record says which. Archs: all, a random subset drawn with a recorded seed, or indices from
+a file; archs whose estimate or truth is missing are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..bench import Benchmark, parse_key
+from ..errors import BenchmarkFileError, MetricKeyError
+from ..reports.correlation import rank_metrics
+from .protocols import FINAL_EPOCHS
+from .record import provenance
+
+TEST_SPLIT = {"cifar10-valid": "ori-test", "cifar10": "ori-test", "cifar100": "x-test",
+              "ImageNet16-120": "x-test"}
+COST_DATASET = {"cifar10-valid": "cifar10"}  # costs and hardware tables name cifar10
+
+
+def default_truth(bench: Benchmark, dataset: str) -> str:
+    epochs = FINAL_EPOCHS[bench.space.name]
+    for split in ("x-valid", TEST_SPLIT[dataset]):
+        key = f"{dataset}/{split}/accuracy/{epochs}/mean"
+        if bench.has(key) and not np.isnan(bench.values(key)).any():
+            return key
+    raise MetricKeyError(f"the benchmark has no complete 200-epoch accuracy for {dataset}; "
+                         "import a table or pass --truth KEY")
+
+
+def select_archs(bench: Benchmark, archs: str, seed: int) -> tuple[np.ndarray, str]:
+    """'all', a count N (random subset, seeded) or a file of official indices."""
+    n = bench.space.size
+    if archs == "all":
+        return np.arange(n), "all"
+    if archs.isdigit():
+        k = int(archs)
+        if not 3 <= k <= n:
+            raise MetricKeyError(f"--archs N must be between 3 and {n}")
+        return np.sort(np.random.default_rng(seed).choice(n, k, replace=False)), f"random {k}, seed {seed}"
+    path = Path(archs)
+    try:
+        idx = np.array([int(line) for line in path.read_text().split() if line.strip()], np.int64)
+    except (OSError, ValueError) as exc:
+        raise BenchmarkFileError(f"--archs: cannot read indices from {path}: {exc}") from None
+    bench.indices(idx)  # range check
+    return idx, f"file {path}"
+
+
+def estimate(bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, *, data_root=None,
+             splits_dir=None, eval_batches: int = 10, recalibrate: int = 0, device: str = "cpu",
+             verify: bool = True) -> tuple[np.ndarray, dict]:
+    ds = COST_DATASET.get(dataset, dataset)
+    if spec in ("flops", "params"):
+        return bench.query(f"{ds}/-/{spec}/-/-", idx), {"kind": "analytic", "key": f"{ds}/-/{spec}/-/-"}
+    if spec.startswith("latency:"):
+        key = f"{ds}/-/latency_ms:{spec.split(':', 1)[1]}/-/-"
+        return bench.query(key, idx), {"kind": "table", "key": key}
+    if spec.startswith("supernet:"):
+        from ..estimators.supernet import SupernetEstimator
+
+        if data_root is None:
+            raise MetricKeyError("a supernet estimator needs --data-root (the images to score on)")
+        est = SupernetEstimator.from_job(spec.split(":", 1)[1], data_root, splits_dir,
+                                         eval_batches=eval_batches, recalibrate_batches=recalibrate,
+                                         device=device, verify=verify)
+        start = time.perf_counter()
+        archs = [bench.space.parse(bench.arch_at(int(i))) for i in idx]
+        values = est.evaluate_many(archs)
+        seconds = time.perf_counter() - start
+        return values, {**est.describe(), "seconds": seconds, "archs_per_second": len(idx) / seconds}
+    key = parse_key(spec)
+    return bench.query(key, idx), {"kind": "table", "key": str(key)}
+
+
+def correlate(bench: Benchmark, dataset: str, spec: str, *, truth: str | None = None, archs: str = "all",
+              seed: int = 0, n_boot: int = 1000, **estimator_options) -> dict:
+    truth_key = truth or default_truth(bench, dataset)
+    idx, selection = select_archs(bench, archs, seed)
+    true = bench.query(truth_key, idx)
+    est, described = estimate(bench, spec, dataset, idx, **estimator_options)
+    ok = ~(np.isnan(true) | np.isnan(est))
+    if ok.sum() < 3:
+        raise MetricKeyError(f"{spec}: fewer than 3 archs have both an estimate and the truth")
+    metrics = rank_metrics(est[ok], true[ok], n_boot=n_boot, seed=seed)
+    return {
+        "format": "nasbench-eval-correlation", "version": 1, "space": bench.space.name, "dataset": dataset,
+        "estimator": {"spec": spec, **described}, "truth": truth_key,
+        "truth_note": "200-epoch validation accuracy" if "/x-valid/" in truth_key else
+                      "200-epoch test accuracy (the benchmark has no complete validation column)",
+        "archs": {"selection": selection, "requested": int(len(idx)), "used": int(ok.sum()),
+                  "dropped_missing": int((~ok).sum())},
+        "metrics": metrics,
+        "benchmark_sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
+        "provenance": provenance(),
+        "indices": idx[ok].tolist(),
+        "estimates": [None if math.isnan(v) else float(v) for v in est[ok]],
+    }
