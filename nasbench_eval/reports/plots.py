@@ -32,6 +32,8 @@ def test_key(space: str, dataset: str) -> str:
 def _groups(records: list[dict]) -> dict[tuple[str, str], dict[str, list[dict]]]:
     out: dict[tuple[str, str], dict[str, list[dict]]] = {}
     for r in records:
+        if "trajectory" not in r:  # one-shot methods (SGNAS) have no search trajectory
+            continue
         out.setdefault((r["protocol"], r["search_dataset"]), {}).setdefault(r["method_title"], []).append(r)
     return dict(sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]),
                                                     PROTOCOLS.index(kv[0][0]))))
@@ -82,6 +84,8 @@ def trajectory_plot(records: list[dict], bench: Benchmark, path: Path, stamp: st
     path = Path(path)
     _check_suffix(path)
     groups = _groups(records)
+    if not groups:
+        raise UnknownNameError("no record with a search trajectory (one-shot methods, e.g. SGNAS, have none)")
     fig, axes = _panels(len(groups), 5.2, 4.0)
     for ax, ((protocol, dataset), methods) in zip(axes, groups.items(), strict=True):
         key = test_key(bench.space.name, dataset)

@@ -56,7 +56,7 @@ def method_rows(records: list[dict]) -> list[Row]:
             cells.append((float(vals.mean()), float(vals.std()), len(vals)) if complete else None)
         used = np.mean([r["budget"]["used"] for r in recs])
         unit = recs[0]["budget"]["unit"]
-        cost = f"{used:,.0f} s" if unit == "seconds" else f"{used:,.0f} queries"
+        cost = f"{used:,.0f} s" if unit == "seconds" else f"{used:,.0f} {unit}"
         rows.append(Row(f"{title} ({protocol}, {dataset})", cells, cost))
     return rows
 

@@ -78,15 +78,18 @@ def expected_table_value(values: np.ndarray, probs):
     exact, cheap (15,625 entries for tss) and differentiable when ``probs`` is a tensor.
     """
     positions, k = probs.shape[-2], probs.shape[-1]
-    t = values.reshape((k,) * positions)
+    batch = probs.shape[:-2]
+    t = values
     if type(probs).__module__.startswith("torch"):
         import torch
 
-        t = torch.as_tensor(t, dtype=probs.dtype, device=probs.device)
-    for p in range(positions):
-        t = (t * probs[..., p, :].reshape(probs.shape[:-2] + (k,) + (1,) * (positions - p - 1))
-             ).sum(-(positions - p))
-    return t
+        t = torch.as_tensor(values, dtype=probs.dtype, device=probs.device)
+    # contract one position at a time, most significant first: (..., k) x (k, rest) -> (..., rest)
+    out = probs[..., 0, :] @ t.reshape(k, -1)
+    for p in range(1, positions):
+        out = out.reshape(*batch, k, -1)
+        out = (probs[..., p, :, None] * out).sum(-2)
+    return out.reshape(batch)
 
 
 # -- building blocks (counts, not millions) ------------------------------------------------
