@@ -189,3 +189,35 @@ def correlation_plot(estimate: np.ndarray, truth: np.ndarray, est_label: str, tr
     title = (f"Kendall tau {metrics['kendall_tau']:.3f}, Spearman {metrics['spearman_rho']:.3f}, "
              f"top-10% tau {metrics['kendall_tau_top10pct']:.3f} ({metrics['n']:,} archs)")
     _finish(fig, path, title, None)
+
+
+def sweep_plot(records: list[dict], bench: Benchmark, path: Path, stamp: str | None = None) -> None:
+    """SGNAS: the space, its Pareto front and the generated arch of every target and seed,
+    coloured by target, in the constraint's unit (one panel per constraint)."""
+    path = Path(path)
+    _check_suffix(path)
+    constraints = sorted({r["constraint"]["name"] for r in records})
+    fig, axes = _panels(len(constraints), 5.6, 4.3)
+    for ax, name in zip(axes, constraints, strict=True):
+        recs = [r for r in records if r["constraint"]["name"] == name]
+        dataset = recs[0]["search_dataset"]
+        key = test_key(bench.space.name, dataset)
+        acc = np.asarray(bench.values(key))
+        x, xlabel = _cost_values(bench, dataset, name)
+        ax.scatter(x, acc, s=3, c="0.8", alpha=0.35, lw=0, rasterized=True,
+                   label=f"all {bench.space.size:,} archs")
+        fc, fa = pareto_front(x, acc)
+        ax.step(fc, fa, where="post", color="k", lw=1.2, label="Pareto front")
+        pts = [(t["target"], x[t["index"]], acc[t["index"]]) for r in recs for t in r["targets"]]
+        tg, px, py = map(np.asarray, zip(*pts, strict=True))
+        sc = ax.scatter(px, py, c=tg, cmap="viridis", s=26, edgecolor="k", lw=0.4,
+                        label=f"generated ({len(recs)} seeds x {len(recs[0]['targets'])} targets)")
+        fig.colorbar(sc, ax=ax, label=f"target ({recs[0]['constraint']['unit']})")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"test accuracy (%)\n{key}")
+        ax.set_title(f"SGNAS, {name} constraint")
+        lo = np.nanpercentile(acc, 40)
+        ax.set_ylim(lo, np.nanmax(acc) + 0.05 * (np.nanmax(acc) - lo))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    _finish(fig, path, "SGNAS: one generated architecture per target", stamp)
