@@ -73,13 +73,17 @@ def test_edge_cases(home, tmp_path, kw, error, match):
         run_sgnas(SGNASSpec(**{"config": TINY, "home": str(home), **kw}), 0, tmp_path / "x.json")
 
 
-def test_latency_constraint_uses_the_exact_table_expectation(home, tmp_path):
+def test_latency_constraint_uses_the_exact_table_expectation(home, tmp_path, tss):
+    from nasbench_eval.reports.plots import sweep_plot
+
     r = run_sgnas(
         SGNASSpec(constraint="latency:pixel3", targets="10:20:5", config=TINY, home=str(home)),
         0,
         tmp_path / "l.json",
     )
     assert r["constraint"]["unit"] == "ms on pixel3" and len(r["targets"]) == 3
+    sweep_plot([r], tss, tmp_path / "s.png")
+    assert (tmp_path / "s.png").stat().st_size > 10_000
 
 
 def test_command_and_table(home, tmp_path):

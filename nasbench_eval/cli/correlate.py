@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 import numpy as np
+from tqdm import tqdm
 
 from ..bench import open_benchmark
 from ..bench.layout import write_json_atomic
@@ -53,7 +54,8 @@ def correlate(obj, space, dataset, spec, truth, archs, seed, bootstrap, out, ove
             raise NasbenchEvalError(f"{path} exists; use --overwrite to replace it")
     record = run_correlate(bench, dataset, spec, truth=truth, archs=archs, seed=seed, n_boot=bootstrap,
                            data_root=data_root, splits_dir=splits_dir, eval_batches=eval_batches,
-                           recalibrate=recalibrate, device=device, verify=not no_verify)
+                           recalibrate=recalibrate, device=device, verify=not no_verify,
+                           progress=lambda it, total: tqdm(it, total=total, desc="scoring archs", unit="arch"))
     m = record["metrics"]
     click.echo(f"{spec} vs {record['truth']} on {record['archs']['used']} archs "
                f"({record['archs']['selection']}; {record['archs']['dropped_missing']} dropped: missing)")

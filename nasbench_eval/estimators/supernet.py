@@ -70,8 +70,8 @@ class SupernetEstimator(Estimator):
     def evaluate(self, arch: Arch, fidelity: int | None = None) -> Estimate:
         return Estimate(self.accuracy(arch), 1.0)
 
-    def evaluate_many(self, archs) -> np.ndarray:
-        return np.array([self.accuracy(a) for a in archs])
+    def evaluate_many(self, archs, progress=lambda it, total: it) -> np.ndarray:
+        return np.array([self.accuracy(a) for a in progress(archs, len(archs))])
 
     def describe(self) -> dict:
         return {"kind": "supernet", **self.description}

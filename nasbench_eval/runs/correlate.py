@@ -58,7 +58,7 @@ def select_archs(bench: Benchmark, archs: str, seed: int) -> tuple[np.ndarray, s
 
 def estimate(bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, *, data_root=None,
              splits_dir=None, eval_batches: int = 10, recalibrate: int = 0, device: str = "cpu",
-             verify: bool = True) -> tuple[np.ndarray, dict]:
+             verify: bool = True, progress=lambda it, total: it) -> tuple[np.ndarray, dict]:
     ds = COST_DATASET.get(dataset, dataset)
     if spec in ("flops", "params"):
         return bench.query(f"{ds}/-/{spec}/-/-", idx), {"kind": "analytic", "key": f"{ds}/-/{spec}/-/-"}
@@ -75,7 +75,7 @@ def estimate(bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, *, data
                                          device=device, verify=verify)
         start = time.perf_counter()
         archs = [bench.space.parse(bench.arch_at(int(i))) for i in idx]
-        values = est.evaluate_many(archs)
+        values = est.evaluate_many(archs, progress)
         seconds = time.perf_counter() - start
         return values, {**est.describe(), "seconds": seconds, "archs_per_second": len(idx) / seconds}
     key = parse_key(spec)
