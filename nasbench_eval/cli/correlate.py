@@ -55,7 +55,7 @@ def correlate(obj, space, dataset, spec, truth, archs, seed, bootstrap, out, ove
     record = run_correlate(bench, dataset, spec, truth=truth, archs=archs, seed=seed, n_boot=bootstrap,
                            data_root=data_root, splits_dir=splits_dir, eval_batches=eval_batches,
                            recalibrate=recalibrate, device=device, verify=not no_verify,
-                           progress=lambda it, total: tqdm(it, total=total, desc="scoring archs", unit="arch"))
+                           progress=lambda it, n: tqdm(it, total=n, desc="scoring archs", unit="arch"))
     m = record["metrics"]
     click.echo(f"{spec} vs {record['truth']} on {record['archs']['used']} archs "
                f"({record['archs']['selection']}; {record['archs']['dropped_missing']} dropped: missing)")
