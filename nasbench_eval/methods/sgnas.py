@@ -42,6 +42,7 @@ DEFAULTS = {
     "under_weight": 10.0,
     "over_weight": 12.0,
     "dead_zone": 0.005,
+    "decode_top": 2,  # constrained decoding over the 2 best choices per position (ours)
 }
 
 
@@ -168,9 +169,30 @@ def train_generator(
 
 
 @torch.no_grad()
-def generate(gen: Generator, pool: PriorPool, num_choices: int, constraints: np.ndarray) -> np.ndarray:
-    """One batched forward pass: normalised constraints (n,) -> architectures (n, P)."""
+def generate(gen: Generator, pool: PriorPool, num_choices: int, constraints: np.ndarray, *,
+             cost_by_code: np.ndarray | None = None, targets: np.ndarray | None = None,
+             tolerance: float = 0.05, top: int = 2) -> np.ndarray:
+    """One batched forward pass: normalised constraints (n,) -> architectures (n, P).
+
+    Plain SGNAS takes the argmax per position. With ``cost_by_code`` and raw ``targets``
+    (our addition, constrained decoding) the most probable of the ``top``^P combinations of
+    each position's best choices whose cost is within ``tolerance`` of the target is taken
+    instead, when one exists; else the argmax.
+    """
     gen.eval()
     prior = one_hot(pool.first(constraints), num_choices)
     logits = gen(prior, torch.as_tensor(constraints, dtype=torch.float32))
-    return logits.argmax(-1).numpy()
+    best = logits.argmax(-1).numpy()
+    if cost_by_code is None:
+        return best
+    logp = torch.log_softmax(logits, -1).numpy()
+    n, positions, k = logp.shape
+    order = np.argsort(-logp, axis=-1)[..., :top]  # (n, P, top)
+    grid = np.stack(np.meshgrid(*[np.arange(top)] * positions, indexing="ij"), -1).reshape(-1, positions)
+    cand = np.take_along_axis(order, np.broadcast_to(grid.T[None], (n, positions, len(grid))), -1)
+    cand = cand.transpose(0, 2, 1)  # (n, C, P)
+    score = np.take_along_axis(logp[:, None].repeat(len(grid), 1), cand[..., None], -1)[..., 0].sum(-1)
+    codes = (cand * (k ** np.arange(positions - 1, -1, -1))).sum(-1)
+    ok = np.abs(cost_by_code[codes] - targets[:, None]) <= tolerance * targets[:, None]
+    pick = np.where(ok, score, -np.inf).argmax(1)
+    return np.where(ok.any(1)[:, None], cand[np.arange(n), pick], best)

@@ -278,7 +278,8 @@ def run_sgnas(
     )
     t_train = time.perf_counter() - t_train
     t_gen = time.perf_counter()
-    archs = generate(gen, pool, space.num_choices, costs.normalise(targets))
+    archs = generate(gen, pool, space.num_choices, costs.normalise(targets), cost_by_code=costs.by_code,
+                     targets=targets, tolerance=MEET_TOLERANCE, top=cfg["decode_top"])
     t_gen = time.perf_counter() - t_gen
     codes = space.codes_of(archs)
     index_of_code = np.empty(space.size, np.int64)
