@@ -34,6 +34,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "correlation")
     ap.add_argument("--extra", type=Path, nargs="*", default=[])
+    ap.add_argument("--note", default="", help="a paragraph appended to summary.md")
     a = ap.parse_args()
     import numpy as np
 
@@ -88,6 +89,8 @@ def main() -> None:
             f"{m['precision_at_10']:.2f} | {m['precision_at_50']:.2f} | {m['precision_at_100']:.2f} | "
             f"{m['kendall_tau_top10pct']:.3f} | {m['sparse_kendall_tau']:.3f} |"
         )
+    if a.note:
+        lines += ["", a.note]
     (a.out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -191,7 +191,7 @@ def generate(gen: Generator, pool: PriorPool, num_choices: int, constraints: np.
     grid = np.stack(np.meshgrid(*[np.arange(top)] * positions, indexing="ij"), -1).reshape(-1, positions)
     cand = np.take_along_axis(order, np.broadcast_to(grid.T[None], (n, positions, len(grid))), -1)
     cand = cand.transpose(0, 2, 1)  # (n, C, P)
-    score = np.take_along_axis(logp[:, None].repeat(len(grid), 1), cand[..., None], -1)[..., 0].sum(-1)
+    score = logp[np.arange(n)[:, None, None], np.arange(positions)[None, None, :], cand].sum(-1)
     codes = (cand * (k ** np.arange(positions - 1, -1, -1))).sum(-1)
     ok = np.abs(cost_by_code[codes] - targets[:, None]) <= tolerance * targets[:, None]
     pick = np.where(ok, score, -np.inf).argmax(1)
