@@ -11,9 +11,8 @@ from tqdm import tqdm
 
 from ..errors import NasbenchEvalError
 from ..methods import METHODS
-from ..runs.generate import SGNASSpec, run_sgnas
+from ..runs.generate import SGNASSpec, run_sgnas, sgnas_record_path
 from ..runs.protocols import PROTOCOLS, SEARCH_DATASETS
-from ..runs.record import record_path
 from ..runs.runner import RunSpec, parse_seeds, run_seeds
 from ..spaces import SPACE_HELP
 
@@ -123,22 +122,21 @@ def run(
     architecture per target cost; it searches cifar10 on cifar10-valid (NB201 protocol).
     """
     if method == "sgnas":
-        _run_sgnas(
-            obj,
+        spec = SGNASSpec(
             space,
             dataset,
-            seeds,
-            config_file,
-            out,
-            overwrite,
             constraint,
             targets,
             estimator,
+            None,
             supernet_job,
             data_root,
             splits_dir,
             device,
+            _config(config_file),
+            obj["home"],
         )
+        _run_sgnas(spec, seeds, out, overwrite)
         return
     limit, unit = _budget(budget)
     spec = RunSpec(method, space, protocol, dataset, limit, unit, _config(config_file), obj["home"])
@@ -161,41 +159,9 @@ def run(
     )
 
 
-def _run_sgnas(
-    obj,
-    space,
-    dataset,
-    seeds,
-    config_file,
-    out,
-    overwrite,
-    constraint,
-    targets,
-    estimator,
-    supernet_job,
-    data_root,
-    splits_dir,
-    device,
-):
-    spec = SGNASSpec(
-        space,
-        dataset,
-        constraint,
-        targets,
-        estimator,
-        None,
-        supernet_job,
-        data_root,
-        splits_dir,
-        device,
-        _config(config_file),
-        obj["home"],
-    )
-    protocol = "nb201" if dataset == "cifar10" else "nats"
+def _run_sgnas(spec: SGNASSpec, seeds: str, out: str, overwrite: bool) -> None:
     for seed in tqdm(parse_seeds(seeds), desc="sgnas", unit="seed"):
-        path = record_path(
-            Path(out), "sgnas", space if space.startswith("nats") else "nats-tss", protocol, dataset, seed
-        )
+        path = sgnas_record_path(Path(out), spec, seed)
         if path.exists() and not overwrite:
             click.echo(f"{path} exists; kept (use --overwrite to recompute)")
             continue

@@ -31,7 +31,7 @@ from ..errors import MetricKeyError, NasbenchEvalError
 from ..methods.sgnas import DEFAULTS, Generator, PriorPool, generate, train_generator
 from ..spaces.costs import cost_model, expected_table_value
 from .protocols import get_protocol
-from .record import provenance, write_record
+from .record import provenance, record_path, write_record
 
 TEST_KEYS = {
     "C10 test": "cifar10/ori-test/accuracy/{E}/mean",
@@ -105,6 +105,19 @@ class CostSpace:
         return ((value - self.lo) / (self.hi - self.lo)).float()
 
 
+def sgnas_protocol(dataset: str) -> str:
+    """cifar10 searches on cifar10-valid and reports every dataset (NB201); others per dataset."""
+    return "nb201" if dataset == "cifar10" else "nats"
+
+
+def sgnas_record_path(out: Path, spec: SGNASSpec, seed: int) -> Path:
+    from ..spaces import get_space
+
+    return record_path(
+        out, "sgnas", get_space(spec.space).name, sgnas_protocol(spec.dataset), spec.dataset, seed
+    )
+
+
 def parse_targets(text: str | None, costs: CostSpace) -> np.ndarray:
     if text is None:
         lo, hi = np.percentile(costs.by_code, [5, 95])
@@ -166,6 +179,11 @@ def _quality(spec: SGNASSpec, kind: str, bench, protocol):
             return by_code[bench.space.codes_of(archs)]
 
         return loss, score, {"kind": "table", "key": key, "variant": "nasbench-eval (not in the paper)"}
+    if bench.space.name != "nats-tss":
+        raise NasbenchEvalError(
+            "the supernet estimator of SGNAS needs soft width choices, which the "
+            "channel-slicing supernet does not offer yet; use --estimator table for nats-sss"
+        )
     from ..estimators.supernet import SupernetEstimator
 
     est = SupernetEstimator.from_job(
@@ -215,7 +233,7 @@ def run_sgnas(
     start = time.perf_counter()
     bench = open_benchmark(spec.space, spec.home)
     space = bench.space
-    protocol = get_protocol("nb201" if spec.dataset == "cifar10" else "nats", space.name, spec.dataset)
+    protocol = get_protocol(sgnas_protocol(spec.dataset), space.name, spec.dataset)
     if (bench.order < 0).any():
         raise MetricKeyError("the benchmark's index order is unknown; import the meta file or a full table")
     costs = CostSpace(bench, spec.dataset, spec.constraint)
@@ -278,8 +296,16 @@ def run_sgnas(
     )
     t_train = time.perf_counter() - t_train
     t_gen = time.perf_counter()
-    archs = generate(gen, pool, space.num_choices, costs.normalise(targets), cost_by_code=costs.by_code,
-                     targets=targets, tolerance=MEET_TOLERANCE, top=cfg["decode_top"])
+    archs = generate(
+        gen,
+        pool,
+        space.num_choices,
+        costs.normalise(targets),
+        cost_by_code=costs.by_code,
+        targets=targets,
+        tolerance=MEET_TOLERANCE,
+        top=cfg["decode_top"],
+    )
     t_gen = time.perf_counter() - t_gen
     codes = space.codes_of(archs)
     index_of_code = np.empty(space.size, np.int64)
