@@ -1,8 +1,11 @@
-"""Estimators score candidate architectures for a search: by table lookup here, by
-weight-sharing supernets later, all behind the ``Estimator`` interface."""
+"""Estimators score candidate architectures for a search: by table lookup (``table``) or
+with inherited weight-sharing supernet weights (``supernet``), behind one interface.
+
+``SupernetEstimator`` lives in ``.supernet`` and is not imported here, so that table-only
+use never imports the training stack.
+"""
 
 from .base import Estimate, Estimator
 from .table import TableEstimator
 
 __all__ = ["Estimate", "Estimator", "TableEstimator"]
-# SupernetEstimator lives in .supernet (imports torch; kept out of this package's import)
