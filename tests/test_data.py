@@ -108,17 +108,11 @@ def test_device_batches_augment_in_batched_ops():
         3,
     ]
     assert len(plain) == 3 and sum(len(b[1]) for b in plain) == 10
-    aug = DeviceBatches(
-        part,
-        10,
-        mean=(0, 0, 0),
-        std=(1, 1, 1),
-        pad=2,
-        augment=True,
-        shuffle=True,
-        generator=torch.Generator().manual_seed(3),
-    )
-    xa, ya = next(iter(aug))
+    def augmented():
+        return DeviceBatches(part, 10, mean=(0, 0, 0), std=(1, 1, 1), pad=2, augment=True, shuffle=True,
+                             generator=torch.Generator().manual_seed(3))
+
+    xa, ya = next(iter(augmented()))
     src = torch.nn.functional.pad(torch.from_numpy(part.images).permute(0, 3, 1, 2).float(), (2, 2, 2, 2))
     for img, label in zip(xa, ya, strict=True):  # every image is a crop (maybe flipped) of its source
         s = src[label]
@@ -127,17 +121,7 @@ def test_device_batches_augment_in_batched_ops():
             for c in (s[:, i : i + 8, j : j + 8] for i in range(5) for j in range(5))
         )
         assert found
-    again = DeviceBatches(
-        part,
-        10,
-        mean=(0, 0, 0),
-        std=(1, 1, 1),
-        pad=2,
-        augment=True,
-        shuffle=True,
-        generator=torch.Generator().manual_seed(3),
-    )
-    assert torch.equal(next(iter(again))[0], xa)
+    assert torch.equal(next(iter(augmented()))[0], xa)  # same generator seed, same batch
 
 
 def test_real_cifar10_md5_table_matches_checksums_file():

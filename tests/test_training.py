@@ -121,21 +121,8 @@ def test_supernet_estimator_recalibrates_bn(root, tmp_path):
 def test_commands(root, tmp_path):
     cli = CliRunner()
     args = ["--data-root", str(root), "--no-verify", "--epochs", "1", "--limit-train", "64"]
-    res = cli.invoke(
-        main,
-        [
-            "train",
-            "--arch",
-            RESNET,
-            "--dataset",
-            "cifar10-valid",
-            "--recipe",
-            "12E",
-            "--out",
-            str(tmp_path / "t"),
-            *args,
-        ],
-    )
+    train = ["train", "--arch", RESNET, "--recipe", "12E"]
+    res = cli.invoke(main, [*train, "--dataset", "cifar10-valid", "--out", str(tmp_path / "t"), *args])
     assert res.exit_code == 0, res.output
     assert (
         "cifar10-valid/x-valid/accuracy/1/seed0"
@@ -145,24 +132,8 @@ def test_commands(root, tmp_path):
         main, ["supernet", "train", "--dataset", "cifar10-valid", "--out", str(tmp_path / "s"), *args]
     )
     assert res.exit_code == 0 and "supernet in" in res.output
-    res = cli.invoke(
-        main, ["train", "--arch", RESNET, "--dataset", "cifar10", "--out", str(tmp_path / "t"), *args]
-    )
+    res = cli.invoke(main, [*train, "--dataset", "cifar10", "--out", str(tmp_path / "t"), *args])
     assert res.exit_code == 2 and "already holds a training job" in res.stderr
-    res = cli.invoke(
-        main,
-        [
-            "train",
-            "--arch",
-            RESNET,
-            "--dataset",
-            "cifar10",
-            "--out",
-            str(tmp_path / "x"),
-            "--data-root",
-            str(tmp_path / "none"),
-            "--epochs",
-            "1",
-        ],
-    )
+    missing = ["--data-root", str(tmp_path / "none"), "--epochs", "1"]
+    res = cli.invoke(main, [*train, "--dataset", "cifar10", "--out", str(tmp_path / "x"), *missing])
     assert res.exit_code == 2 and "missing dataset file" in res.stderr and "31,035,704 bytes" in res.stderr
