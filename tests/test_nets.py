@@ -130,3 +130,19 @@ def test_size_supernet_slices_equal_a_discrete_net():
     net.load_state_dict(sd)
     x = torch.randn(4, 3, 32, 32)
     assert torch.allclose(sup(x, channels=channels), net(x), atol=1e-4)
+
+
+def test_size_supernet_straight_through_widths():
+    torch.manual_seed(0)
+    sup = SizeSupernet(10)
+    x = torch.randn(4, 3, 32, 32)
+    arch = (1, 0, 4, 3, 7)
+    logits = torch.zeros(5, 8, requires_grad=True)
+    soft = torch.softmax(logits, -1)
+    hard = torch.zeros(5, 8).scatter_(1, torch.tensor(arch)[:, None], 1.0)
+    out = sup(x, width_weights=hard - soft.detach() + soft)
+    assert torch.allclose(out, sup(x, channels=SSS.channels(arch)), atol=1e-5)
+    torch.nn.functional.cross_entropy(out, torch.arange(4)).backward()
+    assert logits.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="one-hot"):
+        sup(x, width_weights=torch.full((5, 8), 1 / 8))

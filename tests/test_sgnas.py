@@ -121,3 +121,38 @@ def test_command_and_table(home, tmp_path):
         main, ["--home", str(home), "plot", "cost", str(tmp_path / "runs"), "-o", str(tmp_path / "c.png")]
     )
     assert res.exit_code == 0
+
+
+def test_supernet_estimator_on_both_spaces(home, tmp_path):
+    import synthetic
+
+    from nasbench_eval.train.jobs import train_supernet
+
+    synthetic.write_cifar10(tmp_path, per_batch=40)
+    synthetic.write_splits(tmp_path, cifar_train=200)
+    cfg = {
+        **TINY,
+        "epochs": 2,
+        "steps_per_epoch": 2,
+        "supernet_archs_per_step": 2,
+        "supernet_batches": 2,
+        "supernet_batch_size": 32,
+    }
+    for space, targets in (("nats-tss", "20:100:40"), ("nats-sss", "5:20:5")):
+        job = tmp_path / space
+        train_supernet(
+            space, "cifar10-valid", out=job, data_root=tmp_path, epochs=1, verify=False, progress=False
+        )
+        spec = SGNASSpec(
+            space=space,
+            targets=targets,
+            supernet=str(job),
+            data_root=str(tmp_path),
+            config=cfg,
+            home=str(home),
+            verify=False,
+        )
+        r = run_sgnas(spec, 0, tmp_path / f"{space}.json")
+        assert r["estimator"]["kind"] == "supernet" and "paper" in r["estimator"]["variant"]
+        assert len(r["targets"]) >= 3
+        assert all(0 <= t["estimated_accuracy"] <= 100 for t in r["targets"])

@@ -95,6 +95,7 @@ def _config(path: str | None) -> dict:
 @click.option("--data-root", envvar="NASBENCH_EVAL_DATA", default=None, type=click.Path())
 @click.option("--splits", "splits_dir", envvar="NASBENCH_EVAL_SPLITS", default=None, type=click.Path())
 @click.option("--device", default="cpu", show_default=True)
+@click.option("--no-verify", "no_verify", is_flag=True, help="SGNAS supernet: skip raw-file size/md5 checks.")
 @click.pass_obj
 def run(
     obj,
@@ -115,6 +116,7 @@ def run(
     data_root,
     splits_dir,
     device,
+    no_verify,
 ):
     """Search with a method for every seed and write one JSON record per seed.
 
@@ -135,6 +137,7 @@ def run(
             device,
             _config(config_file),
             obj["home"],
+            verify=not no_verify,
         )
         _run_sgnas(spec, seeds, out, overwrite)
         return

@@ -221,11 +221,25 @@ class SizeSupernet(nn.Module):
         self.head_bn = bn.make(cmax)
         self.classifier = nn.Linear(cmax, num_classes)
 
-    def forward(self, x: torch.Tensor, *, channels) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, channels=None, width_weights: torch.Tensor | None = None
+                ) -> torch.Tensor:
+        """``channels``: the five widths; or ``width_weights`` (5 x 8), one-hot per layer with
+        straight-through gradients (SGNAS): each layer runs at its chosen width and its output
+        is scaled by that choice's weight (value 1), so gradients reach every width logit."""
+        scales = [None] * 5
+        if width_weights is not None:
+            hard = width_weights.detach()
+            if not torch.all((hard == 0) | (hard == 1)) or not torch.all(hard.sum(-1) == 1):
+                raise ValueError("width_weights must be one-hot per layer (straight-through samples)")
+            sel = hard.argmax(-1).tolist()
+            channels = [CHANNELS[i] for i in sel]
+            scales = [width_weights[layer, i] for layer, i in enumerate(sel)]
         channels = tuple(int(c) for c in channels)
         h = self.stem(x, channels[0])
-        for layer, c in zip(self.layers, channels, strict=True):
+        for layer, c, scale in zip(self.layers, channels, scales, strict=True):
             h = layer(h, c)
+            if scale is not None:
+                h = h * scale
         h = F.relu(_bn(h, self.head_bn)).mean((2, 3))
         return F.linear(h, self.classifier.weight[:, : h.shape[1]], self.classifier.bias)
 

@@ -55,6 +55,7 @@ class SGNASSpec:
     device: str = "cpu"
     config: dict = field(default_factory=dict)
     home: str | None = None
+    verify: bool = True  # raw-file size/md5 checks for the supernet estimator's images
 
 
 class CostSpace:
@@ -179,11 +180,6 @@ def _quality(spec: SGNASSpec, kind: str, bench, protocol):
             return by_code[bench.space.codes_of(archs)]
 
         return loss, score, {"kind": "table", "key": key, "variant": "nasbench-eval (not in the paper)"}
-    if bench.space.name != "nats-tss":
-        raise NasbenchEvalError(
-            "the supernet estimator of SGNAS needs soft width choices, which the "
-            "channel-slicing supernet does not offer yet; use --estimator table for nats-sss"
-        )
     from ..estimators.supernet import SupernetEstimator
 
     est = SupernetEstimator.from_job(
@@ -193,13 +189,19 @@ def _quality(spec: SGNASSpec, kind: str, bench, protocol):
         eval_batches=spec.config.get("supernet_batches", 4),
         batch_size=spec.config.get("supernet_batch_size", 64),
         device=spec.device,
+        verify=spec.verify,
     )
+    if est.space.name != bench.space.name:
+        raise NasbenchEvalError(
+            f"{spec.supernet} is a {est.space.name} supernet; this run searches {bench.space.name}"
+        )
     model = est.model
     for p in model.parameters():
         p.requires_grad_(False)
     batches = est.batches
     counter = {"i": 0}
     per_step = int(spec.config.get("supernet_archs_per_step", 4))
+    tss = bench.space.name == "nats-tss"
 
     def loss(soft, probs):
         total = 0.0
@@ -208,7 +210,8 @@ def _quality(spec: SGNASSpec, kind: str, bench, protocol):
             weights = hard - soft[i].detach() + soft[i]
             x, y = batches[counter["i"] % len(batches)]
             counter["i"] += 1
-            total = total + torch.nn.functional.cross_entropy(model(x, weights=weights), y)
+            logits = model(x, weights=weights) if tss else model(x, width_weights=weights)
+            total = total + torch.nn.functional.cross_entropy(logits, y)
         return total / per_step
 
     def score(archs):
