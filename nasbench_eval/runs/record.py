@@ -8,37 +8,15 @@ and the wall time. Records are written atomically and never overwritten unless a
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
-import subprocess
-from functools import lru_cache
 from pathlib import Path
 
-from .. import __version__
 from ..bench.layout import write_json_atomic
 from ..errors import BenchmarkFileError
+from ..provenance import git_commit, provenance  # noqa: F401 - re-exported for the run layer
 
 FORMAT = "nasbench-eval-run"
 VERSION = 1
-
-
-@lru_cache(maxsize=1)
-def git_commit() -> str | None:
-    """The commit of the checkout the package runs from (``+dirty`` with local changes)."""
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                                text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (commit + ("+dirty" if dirty else "")) if commit else None
-
-
-def provenance() -> dict:
-    return {"package": "nasbench-eval", "version": __version__, "git_commit": git_commit(),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
 
 
 def record_path(out: Path, method: str, space: str, protocol: str, dataset: str, seed: int) -> Path:

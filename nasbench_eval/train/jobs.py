@@ -21,7 +21,7 @@ from ..errors import NasbenchEvalError
 from ..nets import build_network
 from ..nets.ops import BNConfig
 from ..nets.supernet import SEARCH_BN, build_supernet
-from ..runs.record import provenance
+from ..provenance import provenance
 from ..spaces import get_space
 from .recipes import get_recipe
 from .trainer import CHECKPOINT, Trainer
