@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets import DATASETS
+from ..datasets import DATASETS, get_dataset
 from ..errors import ArchError, MetricKeyError
 from ..spaces import SearchSpace, get_space
 from ..spaces.costs import costs
@@ -39,6 +39,7 @@ class Benchmark:
         self.manifest = layout.read_manifest(root) or {"order": None, "sources": [], "metrics": {}}
         self._metrics: dict[str, dict] = self.manifest["metrics"]
         self._finals: dict[MetricKey, np.ndarray] = {}
+        self._curves: dict[MetricKey, tuple[np.ndarray, np.ndarray]] = {}
         self._order: np.ndarray | None = None
         self._index_of_code: np.ndarray | None = None
 
@@ -176,13 +177,15 @@ class Benchmark:
     def curve(self, key) -> tuple[np.ndarray, np.ndarray]:
         """(curves (rows, epochs) float32, rows (archs,) int32 with -1 = no curve)."""
         key = parse_key(key)
-        entry = self._metrics.get(str(key))
-        if entry is None:
-            raise self._missing(key)
-        if not entry.get("curve"):
-            raise MetricKeyError(f"{key} has no per-epoch values (its sources hold only finals)")
-        return (layout.load_array(self.root, entry["curve"]),
-                layout.load_array(self.root, entry["rows"]))
+        if key not in self._curves:
+            entry = self._metrics.get(str(key))
+            if entry is None:
+                raise self._missing(key)
+            if not entry.get("curve"):
+                raise MetricKeyError(f"{key} has no per-epoch values (its sources hold only finals)")
+            self._curves[key] = (layout.load_array(self.root, entry["curve"]),
+                                 layout.load_array(self.root, entry["rows"]))
+        return self._curves[key]
 
     def source_of(self, key, arch) -> dict | None:
         """Where the value came from: {'path', 'md5', 'kind', ...}; None if missing."""
@@ -211,7 +214,7 @@ class Benchmark:
         """Seconds to train an arch for ``epochs`` and evaluate it once, as the official
         ``simulate_train_eval``: total training time + one epoch of validation time.
         ``cifar10`` searches use the ``cifar10-valid`` records (as the official API)."""
-        ds = "cifar10-valid" if dataset == "cifar10" else dataset
+        ds = get_dataset(dataset).search_records
         train = self.query(f"{ds}/train/time_s/{epochs}/{aggregate}", archs)
         valid = self.query(f"{ds}/x-valid/time_s/{epochs}/{aggregate}", archs)
         return train + valid / epochs

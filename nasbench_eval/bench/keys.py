@@ -38,13 +38,6 @@ class MetricKey:
     def is_analytic(self) -> bool:
         return self.measure in ANALYTIC_MEASURES
 
-    @property
-    def seed(self) -> int | None:
-        return int(self.aggregate[4:]) if self.aggregate.startswith("seed") else None
-
-    def with_(self, **changes) -> MetricKey:
-        fields = {**self.__dict__, **changes}
-        return make_key(**fields)
 
 
 def make_key(dataset: str, split: str, measure: str, epochs: int | str | None, aggregate: str):

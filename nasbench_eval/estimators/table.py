@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..bench import Benchmark, parse_key
+from ..datasets import get_dataset
 from ..errors import MetricKeyError
 from ..spaces import Arch
 from .base import Estimate, Estimator
@@ -35,7 +36,7 @@ class TableEstimator(Estimator):
             )
         self.max_fidelity = self.key.epochs
         self._code_to_index = self._index_map()
-        ds = "cifar10-valid" if self.key.dataset == "cifar10" else self.key.dataset
+        ds = get_dataset(self.key.dataset).search_records
         self._time_keys = (f"{ds}/train/time_s/{self.key.epochs}/mean",
                            f"{ds}/x-valid/time_s/{self.key.epochs}/mean")
         has_times = all(bench.has(k) and not np.isnan(bench.values(k)).any() for k in self._time_keys)
@@ -46,16 +47,13 @@ class TableEstimator(Estimator):
                 "import the official archive or use a budget in queries"
             )
         if self.budget_unit == "seconds":
-            train = bench.values(self._time_keys[0])
+            self._train_final = np.asarray(bench.values(self._time_keys[0]))
             self._valid_epoch = np.asarray(bench.values(self._time_keys[1])) / self.key.epochs
-            self._train_final = np.asarray(train)
-        self._curve = None
         try:
-            self._curve = bench.curve(self.key)
+            if (bench.curve(self.key)[1] >= 0).all():
+                self.fidelities = tuple(range(1, self.key.epochs + 1))
         except MetricKeyError:
-            pass
-        if self._curve is not None and (self._curve[1] >= 0).all():
-            self.fidelities = tuple(range(1, self.key.epochs + 1))
+            pass  # finals only: full fidelity
 
     def _index_map(self) -> np.ndarray:
         order = self.bench.order
@@ -72,20 +70,13 @@ class TableEstimator(Estimator):
     def evaluate(self, arch: Arch, fidelity: int | None = None) -> Estimate:
         i = self.index(arch)
         epochs = self.max_fidelity if fidelity is None else fidelity
-        if epochs == self.max_fidelity:
-            value = float(self._values[i])
-        elif epochs in self.fidelities:
-            curves, rows = self._curve
-            value = float(curves[rows[i], epochs - 1])
-        else:
+        full = epochs == self.max_fidelity
+        if not full and epochs not in self.fidelities:
             raise MetricKeyError(f"{self.key} has no per-epoch values for fidelity {epochs}")
+        value = float(self._values[i]) if full else self.bench.query(self.key, i, epoch=epochs - 1)
         if self.budget_unit == "queries":
             return Estimate(value, epochs / self.max_fidelity)
-        if epochs == self.max_fidelity:
-            train = self._train_final[i]
-        else:
-            curves, rows = self.bench.curve(self._time_keys[0])
-            train = float(curves[rows[i], epochs - 1])
+        train = self._train_final[i] if full else self.bench.query(self._time_keys[0], i, epoch=epochs - 1)
         return Estimate(value, float(train + self._valid_epoch[i]))
 
     def describe(self) -> dict:

@@ -16,17 +16,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..bench import Benchmark  # noqa: E402
+from ..datasets import get_dataset  # noqa: E402
 from ..errors import MetricKeyError, UnknownNameError  # noqa: E402
 from ..runs.protocols import FINAL_EPOCHS, PROTOCOLS, SEARCH_DATASETS  # noqa: E402
 
-TEST_SPLIT = {"cifar10": ("cifar10", "ori-test"), "cifar100": ("cifar100", "x-test"),
-              "ImageNet16-120": ("ImageNet16-120", "x-test")}
 SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def test_key(space: str, dataset: str) -> str:
-    ds, split = TEST_SPLIT[dataset]
-    return f"{ds}/{split}/accuracy/{FINAL_EPOCHS[space]}/mean"
+    return f"{dataset}/{get_dataset(dataset).test_split}/accuracy/{FINAL_EPOCHS[space]}/mean"
 
 
 def _groups(records: list[dict]) -> dict[tuple[str, str], dict[str, list[dict]]]:

@@ -17,19 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from ..bench import Benchmark, parse_key
+from ..datasets import get_dataset
 from ..errors import BenchmarkFileError, MetricKeyError
 from ..reports.correlation import rank_metrics
 from .protocols import FINAL_EPOCHS
 from .record import provenance
 
-TEST_SPLIT = {"cifar10-valid": "ori-test", "cifar10": "ori-test", "cifar100": "x-test",
-              "ImageNet16-120": "x-test"}
-COST_DATASET = {"cifar10-valid": "cifar10"}  # costs and hardware tables name cifar10
-
 
 def default_truth(bench: Benchmark, dataset: str) -> str:
     epochs = FINAL_EPOCHS[bench.space.name]
-    for split in ("x-valid", TEST_SPLIT[dataset]):
+    for split in ("x-valid", get_dataset(dataset).test_split):
         key = f"{dataset}/{split}/accuracy/{epochs}/mean"
         if bench.has(key) and not np.isnan(bench.values(key)).any():
             return key
@@ -59,7 +56,7 @@ def select_archs(bench: Benchmark, archs: str, seed: int) -> tuple[np.ndarray, s
 def estimate(bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, *, data_root=None,
              splits_dir=None, eval_batches: int = 10, recalibrate: int = 0, device: str = "cpu",
              verify: bool = True, progress=lambda it, total: it) -> tuple[np.ndarray, dict]:
-    ds = COST_DATASET.get(dataset, dataset)
+    ds = get_dataset(dataset).cost_name
     if spec in ("flops", "params"):
         return bench.query(f"{ds}/-/{spec}/-/-", idx), {"kind": "analytic", "key": f"{ds}/-/{spec}/-/-"}
     if spec.startswith("latency:"):

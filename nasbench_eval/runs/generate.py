@@ -33,11 +33,6 @@ from ..spaces.costs import cost_model, expected_table_value
 from .protocols import get_protocol
 from .record import provenance, record_path, write_record
 
-TEST_KEYS = {
-    "C10 test": "cifar10/ori-test/accuracy/{E}/mean",
-    "C100 test": "cifar100/x-test/accuracy/{E}/mean",
-    "IN16 test": "ImageNet16-120/x-test/accuracy/{E}/mean",
-}
 MEET_TOLERANCE = 0.05  # a target is met within 5%
 
 
@@ -334,7 +329,8 @@ def run_sgnas(
             }
         )
     best = int(np.argmax(estimated))
-    summary = sweep_summary(bench, costs, targets, achieved, indices)
+    test_keys = {label: key for label, key in report.items() if label.endswith("test")}
+    summary = sweep_summary(bench, costs, targets, achieved, indices, test_keys)
     record = {
         "method": "sgnas",
         "method_title": "SGNAS",
@@ -373,7 +369,7 @@ def run_sgnas(
     return record
 
 
-def sweep_summary(bench, costs: CostSpace, targets, achieved, indices) -> dict:
+def sweep_summary(bench, costs: CostSpace, targets, achieved, indices, test_keys: dict[str, str]) -> dict:
     """Controllability (targets vs achieved cost) and per-target regret on the test columns."""
     rel = np.abs(achieved - targets) / targets
     space_costs = np.sort(costs.by_code)
@@ -389,8 +385,7 @@ def sweep_summary(bench, costs: CostSpace, targets, achieved, indices) -> dict:
         "regret": {},
     }
     cost_by_index = costs.by_code[bench.order]
-    for label, key in TEST_KEYS.items():
-        key = key.format(E=200 if bench.space.name == "nats-tss" else 90)
+    for label, key in test_keys.items():
         if not bench.has(key) or np.isnan(bench.values(key)).any():
             continue
         acc = np.asarray(bench.values(key))

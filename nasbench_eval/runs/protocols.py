@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..datasets import get_dataset
 from ..errors import UnknownNameError
 
 PROTOCOLS = ("nb201", "nats")
@@ -49,7 +50,7 @@ class Protocol:
 
     @property
     def search_key(self) -> str:
-        ds = "cifar10-valid" if self.dataset == "cifar10" else self.dataset
+        ds = get_dataset(self.dataset).search_records
         return f"{ds}/x-valid/accuracy/{SEARCH_EPOCHS[self.space]}/mean"
 
     def budget(self, unit: str) -> float:

@@ -43,10 +43,6 @@ class SearchSpace(ABC):
     def format(self, arch: Arch) -> str:
         """Choice tuple -> the official arch string."""
 
-    @abstractmethod
-    def choice_names(self) -> tuple[str, ...]:
-        """Names of the ``num_choices`` options (ops or channel counts)."""
-
     def _fail(self, text: object, problem: str) -> ArchError:
         return ArchError(f"invalid {self.name} arch {text!r}: {problem} (example: {self.example})")
 

@@ -23,9 +23,6 @@ class SizeSpace(SearchSpace):
     example = "64:64:64:64:64"
     official_order_is_code = True  # checked against the official meta file in the tests
 
-    def choice_names(self) -> tuple[str, ...]:
-        return tuple(str(c) for c in CHANNELS)
-
     def parse(self, text: str) -> Arch:
         if not isinstance(text, str):
             raise self._fail(text, f"expected a string, got {type(text).__name__}")

@@ -30,9 +30,6 @@ class TopologySpace(SearchSpace):
         "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
     )
 
-    def choice_names(self) -> tuple[str, ...]:
-        return OPS
-
     def parse(self, text: str) -> Arch:
         if not isinstance(text, str):
             raise self._fail(text, f"expected a string, got {type(text).__name__}")

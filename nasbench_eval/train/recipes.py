@@ -64,10 +64,3 @@ def read_config(path) -> Recipe:
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise BenchmarkFileError(f"cannot read recipe {path}: {exc}") from None
 
-
-def cosine_lr_points(recipe: Recipe, per_epoch: int) -> list[float]:
-    """The learning rate at every step of the schedule (for plots and checks)."""
-    from .trainer import cosine_lr
-
-    n = recipe.epochs * per_epoch
-    return [cosine_lr(recipe, i / per_epoch) for i in range(n + 1)]
