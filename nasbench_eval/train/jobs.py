@@ -17,7 +17,7 @@ import torch
 from ..bench.layout import write_json_atomic
 from ..data.batches import DeviceBatches
 from ..data.splits import load_splits
-from ..errors import NasbenchEvalError
+from ..errors import BenchmarkFileError, NasbenchEvalError
 from ..nets import build_network
 from ..nets.ops import BNConfig
 from ..nets.supernet import SEARCH_BN, build_supernet
@@ -129,4 +129,9 @@ def train_supernet(space: str, dataset: str, *, out: Path, data_root, splits_dir
 
 
 def load_config(out: Path) -> dict:
-    return json.loads((Path(out) / "config.json").read_text())
+    path = Path(out) / "config.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise BenchmarkFileError(f"{out} is not a training job folder (cannot read {path.name}: "
+                                 f"{getattr(exc, 'strerror', None) or exc})") from None
