@@ -60,8 +60,10 @@ def main() -> None:
     home = work / "home"
     t = time.perf_counter()
     report = import_batch(home, read_source(archive, workers=2))
-    print(f"import: {a.count} records, {report.keys} metrics in {time.perf_counter() - t:.1f} s "
-          f"(2 workers){' [already imported]' if report.skipped else ''}")
+    print(
+        f"import: {a.count} records, {report.keys} metrics in {time.perf_counter() - t:.1f} s "
+        f"(2 workers){' [already imported]' if report.skipped else ''}"
+    )
 
     rss0 = rss_mb()
     t_open = best_of(lambda: open_benchmark("nats-tss", home), repeat=20)
@@ -84,8 +86,10 @@ def main() -> None:
         api = nats_bench.create(str(archive), "tss", fast_mode=True, verbose=False)
         t_nats_open = time.perf_counter() - t
     archs = range(min(a.nats_archs, a.count))
+
     def nats_all():
         return [api.get_more_info(i, "cifar10", hp="200", is_random=False)["test-accuracy"] for i in archs]
+
     t = time.perf_counter()
     cold = nats_all()
     t_nats_cold = (time.perf_counter() - t) / len(archs)
@@ -104,8 +108,10 @@ def main() -> None:
         print(f"{name:<44}{ours_t * 1e6:>13.1f} us{peer * 1e6:>11.0f} us{peer / ours_t:>9.0f}x")
     print(f"{'  of which the array gather alone':<44}{t_values * 1e6:>13.1f} us")
     print(f"resident memory of the opened store: {rss:.1f} MB (target <= 100 MB)")
-    print(f"archs with {KEY}: {covered} of 15625; nats_bench timed on {len(archs)} archs "
-          f"(cold = first query, loads the arch's file)")
+    print(
+        f"archs with {KEY}: {covered} of 15625; nats_bench timed on {len(archs)} archs "
+        f"(cold = first query, loads the arch's file)"
+    )
     print("targets: vectorised <= 1000 us, single <= 5 us, open <= 50000 us")
 
 

@@ -52,8 +52,14 @@ def main() -> None:
     t1 = time.perf_counter()
     for search in cfg["searches"]:
         for method in cfg["methods"]:
-            spec = RunSpec(method, cfg["space"], search["protocol"], search["dataset"],
-                           config=cfg["method_configs"].get(method, {}), home=str(home))
+            spec = RunSpec(
+                method,
+                cfg["space"],
+                search["protocol"],
+                search["dataset"],
+                config=cfg["method_configs"].get(method, {}),
+                home=str(home),
+            )
             run_seeds(spec, seeds, runs, workers=cfg["workers"], overwrite=True)
     t_runs = time.perf_counter() - t1
     records = [r for _, r in find_records([runs])]
@@ -65,26 +71,59 @@ def main() -> None:
     rows = method_rows(records) + [optimal_row(bench)] + reference_rows("nb201")
     (a.out / "table.md").write_text(
         f"<!-- {stamp} -->\n\n{render(rows, 'markdown')}\n{reference_note('nb201')}\n\n"
-        f"Made by `{command}` at commit `{git_commit()}` from {sources}.\n")
+        f"Made by `{command}` at commit `{git_commit()}` from {sources}.\n"
+    )
     trajectory_plot(records, bench, a.out / "trajectory.png", stamp=stamp)
     cost_plot(records, bench, cfg["cost_plot"], a.out / "cost.png", stamp=stamp)
     with open(a.out / "records.csv", "w", newline="") as f:
         w = csv.writer(f)
         keys = list(records[0]["final_metrics"])
-        w.writerow(["method", "protocol", "search_dataset", "seed", "budget_used", "budget_unit",
-                    "final_index", "final_arch", *keys])
+        w.writerow(
+            [
+                "method",
+                "protocol",
+                "search_dataset",
+                "seed",
+                "budget_used",
+                "budget_unit",
+                "final_index",
+                "final_arch",
+                *keys,
+            ]
+        )
         for r in sorted(records, key=lambda r: (r["method"], r["protocol"], r["search_dataset"], r["seed"])):
-            w.writerow([r["method"], r["protocol"], r["search_dataset"], r["seed"], r["budget"]["used"],
-                        r["budget"]["unit"], r["final"]["index"], r["final"]["arch"],
-                        *["" if r["final_metrics"][k] is None else r["final_metrics"][k] for k in keys]])
-    (a.out / "STAMP.json").write_text(json.dumps({
-        "command": command, "commit": git_commit(), "config": cfg,
-        "data_sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
-        "runs": len(records), "seconds": {"import": round(t_import, 2), "search": round(t_runs, 2)},
-    }, indent=1) + "\n")
-    print(f"{len(records)} runs ({len(cfg['methods'])} methods x {len(cfg['searches'])} searches x "
-          f"{len(seeds)} seeds) in {t_runs:.1f} s with {cfg['workers']} workers "
-          f"(+ {t_import:.1f} s import); outputs in {a.out}")
+            w.writerow(
+                [
+                    r["method"],
+                    r["protocol"],
+                    r["search_dataset"],
+                    r["seed"],
+                    r["budget"]["used"],
+                    r["budget"]["unit"],
+                    r["final"]["index"],
+                    r["final"]["arch"],
+                    *["" if r["final_metrics"][k] is None else r["final_metrics"][k] for k in keys],
+                ]
+            )
+    (a.out / "STAMP.json").write_text(
+        json.dumps(
+            {
+                "command": command,
+                "commit": git_commit(),
+                "config": cfg,
+                "data_sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
+                "runs": len(records),
+                "seconds": {"import": round(t_import, 2), "search": round(t_runs, 2)},
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+    print(
+        f"{len(records)} runs ({len(cfg['methods'])} methods x {len(cfg['searches'])} searches x "
+        f"{len(seeds)} seeds) in {t_runs:.1f} s with {cfg['workers']} workers "
+        f"(+ {t_import:.1f} s import); outputs in {a.out}"
+    )
 
 
 if __name__ == "__main__":

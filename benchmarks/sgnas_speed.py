@@ -39,16 +39,23 @@ def main() -> None:
     raw = flops.min() + targets * (flops.max() - flops.min())
     generate(gen, pool, 5, targets)  # warm-up
     per_call = min(timeit.repeat(lambda: generate(gen, pool, 5, targets), repeat=20, number=1))
-    decoded = min(timeit.repeat(lambda: generate(gen, pool, 5, targets, cost_by_code=flops, targets=raw),
-                                repeat=10, number=1))
-    print(f"generate 1,000 architectures in one forward pass: {per_call * 1000:.2f} ms argmax, "
-          f"{decoded * 1000:.2f} ms with constrained decoding (target <= 10 ms)")
+    decoded = min(
+        timeit.repeat(
+            lambda: generate(gen, pool, 5, targets, cost_by_code=flops, targets=raw), repeat=10, number=1
+        )
+    )
+    print(
+        f"generate 1,000 architectures in one forward pass: {per_call * 1000:.2f} ms argmax, "
+        f"{decoded * 1000:.2f} ms with constrained decoding (target <= 10 ms)"
+    )
     out = Path(tempfile.mkdtemp()) / "seed-0000.json"
     start = time.perf_counter()
     record = run_sgnas(SGNASSpec(home=a.home), 0, out)
     total = time.perf_counter() - start
-    print(f"full SGNAS table-estimator run (50 epochs x 20 steps, 19 targets): {total:.1f} s "
-          f"(generator training {record['seconds']['generator_training']:.1f} s; target <= 60 s)")
+    print(
+        f"full SGNAS table-estimator run (50 epochs x 20 steps, 19 targets): {total:.1f} s "
+        f"(generator training {record['seconds']['generator_training']:.1f} s; target <= 60 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,13 @@ def main() -> None:
     if a.job:
         model.load_state_dict(load_checkpoint(f"{a.job}/{CHECKPOINT}")["model"])
     model = model.to(a.device).eval()
-    batches = [(torch.randn(a.batch_size, 3, 32, 32, device=a.device),
-                torch.randint(0, 10, (a.batch_size,), device=a.device)) for _ in range(a.batches)]
+    batches = [
+        (
+            torch.randn(a.batch_size, 3, 32, 32, device=a.device),
+            torch.randint(0, 10, (a.batch_size,), device=a.device),
+        )
+        for _ in range(a.batches)
+    ]
     archs = space.sample(np.random.default_rng(0), a.archs)
 
     naive_model = copy.deepcopy(model)

@@ -63,8 +63,10 @@ def ours(device):
     resnet = build_network(space, RESNET, "cifar10").to(device, memory_format=cl)
     return {
         "single-path": (single, lambda m, x, i: m(x.contiguous(memory_format=cl), arch=archs[i % 1000])),
-        "DARTS soft": (darts, lambda m, x, i: m(x.contiguous(memory_format=cl),
-                                               weights=torch.softmax(logits, -1))),
+        "DARTS soft": (
+            darts,
+            lambda m, x, i: m(x.contiguous(memory_format=cl), weights=torch.softmax(logits, -1)),
+        ),
         "ResNet cell": (resnet, lambda m, x, i: m(x.contiguous(memory_format=cl))),
     }
 
@@ -98,8 +100,9 @@ def peer(device, path):
         m.set_cal_mode("dynamic", structures[i % 1000])
         return m(x)[1]
 
-    resnet = get_cell_based_tiny_net({"name": "infer.tiny", "C": 16, "N": 5, "arch_str": RESNET,
-                                      "num_classes": 10}).to(device)
+    resnet = get_cell_based_tiny_net(
+        {"name": "infer.tiny", "C": 16, "N": 5, "arch_str": RESNET, "num_classes": 10}
+    ).to(device)
     return {
         "single-path": (single, single_fwd),
         "DARTS soft": (darts, lambda m, x, i: m(x)[1]),
@@ -123,8 +126,10 @@ def main() -> None:
     print(f"device: {name}; torch {torch.__version__}; train step = forward + backward + SGD")
     print("ours fp32 = our default on CPU; ours bf16 = bf16 autocast (default on CUDA, --bf16 on CPU);")
     print("xautodl in fp32 as its scripts run; ratios are ours / xautodl")
-    print(f"{'network':<14}{'batch':>6}{'ours fp32':>11}{'ours bf16':>11}{'xautodl':>9}"
-          f"{'ratio fp32':>12}{'ratio bf16':>12}   (img/s)")
+    print(
+        f"{'network':<14}{'batch':>6}{'ours fp32':>11}{'ours bf16':>11}{'xautodl':>9}"
+        f"{'ratio fp32':>12}{'ratio bf16':>12}   (img/s)"
+    )
     for net in mine:
         model, fwd = mine[net]
 
@@ -137,8 +142,10 @@ def main() -> None:
             fp = steps_per_second(model, fwd, batch, device, steps)
             bf = steps_per_second(model, bf16, batch, device, steps)
             peer_ips = steps_per_second(*theirs[net], batch, device, steps) if net in theirs else float("nan")
-            print(f"{net:<14}{batch:>6}{fp:>11.0f}{bf:>11.0f}{peer_ips:>9.0f}{fp / peer_ips:>12.2f}"
-                  f"{bf / peer_ips:>12.2f}")
+            print(
+                f"{net:<14}{batch:>6}{fp:>11.0f}{bf:>11.0f}{peer_ips:>9.0f}{fp / peer_ips:>12.2f}"
+                f"{bf / peer_ips:>12.2f}"
+            )
 
 
 if __name__ == "__main__":

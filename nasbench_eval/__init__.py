@@ -6,5 +6,12 @@ from .bench import Benchmark, MetricKey, open_benchmark, parse_key
 from .errors import NasbenchEvalError
 from .spaces import get_space
 
-__all__ = ["Benchmark", "MetricKey", "NasbenchEvalError", "get_space", "open_benchmark",
-           "parse_key", "__version__"]
+__all__ = [
+    "Benchmark",
+    "MetricKey",
+    "NasbenchEvalError",
+    "get_space",
+    "open_benchmark",
+    "parse_key",
+    "__version__",
+]

@@ -50,6 +50,4 @@ def get_dataset(name: str) -> DatasetInfo:
     try:
         return DATASETS[name]
     except (KeyError, TypeError):
-        raise UnknownNameError(
-            f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}"
-        ) from None
+        raise UnknownNameError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}") from None

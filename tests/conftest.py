@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(os.environ.get("NASBENCH_EVAL_SHARED",
-                             Path(__file__).resolve().parents[2] / "shared")) / "data"
+SHARED = Path(os.environ.get("NASBENCH_EVAL_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"
 NB201 = SHARED / "nb201"
 SAMPLE = NB201 / "nats-official-sample"
 TSS_SAMPLE = SAMPLE / "NATS-tss-v1_0-3ffb9-simple"

@@ -25,39 +25,118 @@ def test_import_info_query(tmp_path):
     assert code == 0 and "already imported" in out
     code, out, _ = run(tmp_path, "data", "info", "--space", "nats-tss")
     assert code == 0 and "cifar10/ori-test/accuracy/200/mean" in out and "15625" in out
-    code, out, _ = run(tmp_path, "query", "6111", ARCH284, "--space", "nb201", "--dataset", "cifar10",
-                       "--split", "ori-test", "--measure", "accuracy", "--epochs", "200", "--json")
+    code, out, _ = run(
+        tmp_path,
+        "query",
+        "6111",
+        ARCH284,
+        "--space",
+        "nb201",
+        "--dataset",
+        "cifar10",
+        "--split",
+        "ori-test",
+        "--measure",
+        "accuracy",
+        "--epochs",
+        "200",
+        "--json",
+    )
     rows = json.loads(out)
     assert code == 0 and [r["index"] for r in rows] == [6111, 284]
     assert rows[0]["value"] == pytest.approx(94.3733) and rows[1]["arch"] == ARCH284
-    code, out, _ = run(tmp_path, "query", "284", "--space", "tss", "--dataset", "cifar10-valid",
-                       "--split", "x-valid", "--measure", "accuracy", "--epochs", "200",
-                       "--aggregate", "seed777", "--epoch", "199")
+    code, out, _ = run(
+        tmp_path,
+        "query",
+        "284",
+        "--space",
+        "tss",
+        "--dataset",
+        "cifar10-valid",
+        "--split",
+        "x-valid",
+        "--measure",
+        "accuracy",
+        "--epochs",
+        "200",
+        "--aggregate",
+        "seed777",
+        "--epoch",
+        "199",
+    )
     assert code == 0 and "seed777 @ epoch 199" in out
 
 
 def test_costs_need_no_imported_data(tmp_path):
-    code, out, _ = run(tmp_path, "query", ARCH284, "--space", "nats-tss", "--dataset",
-                       "ImageNet16-120", "--measure", "flops")
+    code, out, _ = run(
+        tmp_path, "query", ARCH284, "--space", "nats-tss", "--dataset", "ImageNet16-120", "--measure", "flops"
+    )
     assert code == 0 and "2.93644" in out
-    code, out, _ = run(tmp_path, "query", "8:8:40:32:40", "--space", "sss", "--dataset",
-                       "cifar10", "--measure", "params", "--json")
+    code, out, _ = run(
+        tmp_path,
+        "query",
+        "8:8:40:32:40",
+        "--space",
+        "sss",
+        "--dataset",
+        "cifar10",
+        "--measure",
+        "params",
+        "--json",
+    )
     assert code == 0 and json.loads(out)[0]["value"] == pytest.approx(0.144834)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["query", "|bad|", "--space", "tss", "--dataset", "cifar10", "--measure", "flops"],
-     "invalid nats-tss arch"),
-    (["query", "1", "--space", "nope", "--dataset", "cifar10", "--measure", "flops"],
-     "unknown search space"),
-    (["query", ARCH284, "--space", "tss", "--dataset", "cifar10", "--measure", "accuracy"],
-     "--split and --epochs are required"),
-    (["query", ARCH284, "--space", "tss", "--dataset", "cifar10", "--measure", "flops",
-      "--epochs", "200"], "depends only on the dataset"),
-    (["query", "3", "--space", "tss", "--dataset", "cifar10", "--split", "ori-test",
-      "--measure", "accuracy", "--epochs", "200"], "nothing is imported"),
-    (["data", "import", "/does/not/exist.csv"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["query", "|bad|", "--space", "tss", "--dataset", "cifar10", "--measure", "flops"],
+            "invalid nats-tss arch",
+        ),
+        (
+            ["query", "1", "--space", "nope", "--dataset", "cifar10", "--measure", "flops"],
+            "unknown search space",
+        ),
+        (
+            ["query", ARCH284, "--space", "tss", "--dataset", "cifar10", "--measure", "accuracy"],
+            "--split and --epochs are required",
+        ),
+        (
+            [
+                "query",
+                ARCH284,
+                "--space",
+                "tss",
+                "--dataset",
+                "cifar10",
+                "--measure",
+                "flops",
+                "--epochs",
+                "200",
+            ],
+            "depends only on the dataset",
+        ),
+        (
+            [
+                "query",
+                "3",
+                "--space",
+                "tss",
+                "--dataset",
+                "cifar10",
+                "--split",
+                "ori-test",
+                "--measure",
+                "accuracy",
+                "--epochs",
+                "200",
+            ],
+            "nothing is imported",
+        ),
+        (["data", "import", "/does/not/exist.csv"], "does not exist"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     code, _, err = run(tmp_path, *args)
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err

@@ -35,8 +35,10 @@ def test_sample_records_every_dataset(space, sample, index):
 
 def test_protocol_oracle_arch_284_and_naslib_differs():
     a = [TSS.parse("|skip_connect~0|+|skip_connect~0|skip_connect~1|+|none~0|nor_conv_1x1~1|none~2|")]
-    got = {d: (costs(TSS, d, "flops", a)[0], costs(TSS, d, "params", a)[0])
-           for d in ("cifar10", "cifar100", "ImageNet16-120")}
+    got = {
+        d: (costs(TSS, d, "flops", a)[0], costs(TSS, d, "params", a)[0])
+        for d in ("cifar10", "cifar100", "ImageNet16-120")
+    }
     assert got["cifar10"] == pytest.approx((11.71521, 0.101306), rel=1e-6)
     assert got["cifar100"] == pytest.approx((11.72106, 0.107156), rel=1e-6)
     assert got["ImageNet16-120"] == pytest.approx((2.93644, 0.108456), rel=1e-6)

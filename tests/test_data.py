@@ -108,9 +108,18 @@ def test_device_batches_augment_in_batched_ops():
         3,
     ]
     assert len(plain) == 3 and sum(len(b[1]) for b in plain) == 10
+
     def augmented():
-        return DeviceBatches(part, 10, mean=(0, 0, 0), std=(1, 1, 1), pad=2, augment=True, shuffle=True,
-                             generator=torch.Generator().manual_seed(3))
+        return DeviceBatches(
+            part,
+            10,
+            mean=(0, 0, 0),
+            std=(1, 1, 1),
+            pad=2,
+            augment=True,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(3),
+        )
 
     xa, ya = next(iter(augmented()))
     src = torch.nn.functional.pad(torch.from_numpy(part.images).permute(0, 3, 1, 2).float(), (2, 2, 2, 2))

@@ -52,8 +52,11 @@ def test_nb201_pth_through_the_official_package(tmp_path, simple):
     torch = pytest.importorskip("torch")
     pytest.importorskip("nas_201_api")
     meta, records = _records()
-    data = {"meta_archs": meta["meta_archs"], "evaluated_indexes": set(records),
-            "arch2infos": {i: {"less": r["12"], "full": r["200"]} for i, r in records.items()}}
+    data = {
+        "meta_archs": meta["meta_archs"],
+        "evaluated_indexes": set(records),
+        "arch2infos": {i: {"less": r["12"], "full": r["200"]} for i, r in records.items()},
+    }
     path = tmp_path / "NAS-Bench-201-v1_1-096897.pth"
     torch.save(data, path)
     import_batch(tmp_path / "home", read_source(path))
@@ -108,16 +111,25 @@ def test_record_that_contradicts_the_meta_file(tmp_path):
         read_source(archive)
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("arch,index\n", "needs a header"),
-    ("index,arch,cifar10/ori-test/acc\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,1\n",
-     "column 'cifar10/ori-test/acc'"),
-    ("index,arch,cifar10/ori-test/accuracy/200/mean\n0,|bad|,1\n", ":2: invalid nats-tss arch"),
-    ("index,arch,cifar10/ori-test/accuracy/200/mean\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,x\n",
-     "could not convert"),
-    ("index,arch,cifar10/ori-test/accuracy/200/mean\n99999,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,1\n",
-     "out of range"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("arch,index\n", "needs a header"),
+        (
+            "index,arch,cifar10/ori-test/acc\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,1\n",
+            "column 'cifar10/ori-test/acc'",
+        ),
+        ("index,arch,cifar10/ori-test/accuracy/200/mean\n0,|bad|,1\n", ":2: invalid nats-tss arch"),
+        (
+            "index,arch,cifar10/ori-test/accuracy/200/mean\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,x\n",
+            "could not convert",
+        ),
+        (
+            "index,arch,cifar10/ori-test/accuracy/200/mean\n99999,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,1\n",
+            "out of range",
+        ),
+    ],
+)
 def test_table_errors_name_file_line_and_problem(tmp_path, text, problem):
     path = tmp_path / "t.csv"
     path.write_text(text)

@@ -37,8 +37,9 @@ class Synthetic(Estimator):
 
 def _run(name, seed, est=None, limit=60, **config):
     est = est or Synthetic()
-    method = get_method(name)(TSS, np.random.default_rng(seed), max_fidelity=12,
-                              fidelities=est.fidelities, **config)
+    method = get_method(name)(
+        TSS, np.random.default_rng(seed), max_fidelity=12, fidelities=est.fidelities, **config
+    )
     return run_search(method, est, Budget(limit, "queries"))
 
 

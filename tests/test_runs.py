@@ -44,7 +44,8 @@ def test_records_hold_everything(runs, tss):
     best = int(np.argmax(t["estimate"]))
     assert r["final"]["index"] == t["index"][best]
     assert r["final_metrics"]["cifar10/ori-test/accuracy/200/mean"] == tss.query(
-        "cifar10/ori-test/accuracy/200/mean", r["final"]["index"])
+        "cifar10/ori-test/accuracy/200/mean", r["final"]["index"]
+    )
     assert r["final_metrics"]["cifar100/x-valid/accuracy/200/mean"] in (None, pytest.approx(0, abs=100))
 
 
@@ -53,8 +54,14 @@ def test_same_seed_same_record_in_workers(home, tmp_path):
     run_seeds(spec, [7, 8], tmp_path / "a", workers=2)
     run_seeds(spec, [7, 8], tmp_path / "b", workers=1)
     for seed in (7, 8):
-        a, b = (json.loads((tmp_path / d / "reinforce-nats-tss-nats-ImageNet16-120" /
-                            f"seed-{seed:04d}.json").read_text()) for d in "ab")
+        a, b = (
+            json.loads(
+                (
+                    tmp_path / d / "reinforce-nats-tss-nats-ImageNet16-120" / f"seed-{seed:04d}.json"
+                ).read_text()
+            )
+            for d in "ab"
+        )
         assert a["trajectory"] == b["trajectory"] and a["final"] == b["final"]
         assert a["config"]["config"]["learning_rate"] == 0.01  # the NATS protocol's value
 
@@ -87,8 +94,15 @@ def test_seconds_budget_when_the_benchmark_has_times(home, tmp_path):
     table = tmp_path / "times.csv"
     with open(table, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["index", "arch", key, "cifar10-valid/train/time_s/12/mean",
-                    "cifar10-valid/x-valid/time_s/12/mean"])
+        w.writerow(
+            [
+                "index",
+                "arch",
+                key,
+                "cifar10-valid/train/time_s/12/mean",
+                "cifar10-valid/x-valid/time_s/12/mean",
+            ]
+        )
         for r in rows:
             i = int(r["index"])
             w.writerow([i, r["arch"], r[key], 50 + i % 7, 24])
@@ -133,33 +147,47 @@ def test_pareto_front():
 def test_cli_run_table_plot(home, runs, tmp_path):
     cli = CliRunner()
     base = ["--home", str(home)]
-    res = cli.invoke(main, [*base, "run", "--method", "rea", "--seeds", "0-1", "--out", str(tmp_path),
-                            "--budget", "30q"])
+    res = cli.invoke(
+        main, [*base, "run", "--method", "rea", "--seeds", "0-1", "--out", str(tmp_path), "--budget", "30q"]
+    )
     assert res.exit_code == 0 and "2 record(s) written" in res.output
     rec = json.loads(next(tmp_path.rglob("seed-0001.json")).read_text())
     assert rec["budget"]["limit"] == 30
     res = cli.invoke(main, [*base, "table", str(runs), "--reference", "nb201"])
     assert res.exit_code == 0 and "optimal (this benchmark)" in res.output and "Published rows" in res.output
-    for name, args in (("t.png", ["trajectory"]), ("c.svg", ["cost", "--cost", "latency:pixel3"]),
-                       ("p.pdf", ["cost", "--cost", "params"])):
+    for name, args in (
+        ("t.png", ["trajectory"]),
+        ("c.svg", ["cost", "--cost", "latency:pixel3"]),
+        ("p.pdf", ["cost", "--cost", "params"]),
+    ):
         res = cli.invoke(main, [*base, "plot", *args, str(runs), "-o", str(tmp_path / name)])
         assert res.exit_code == 0, res.output
         assert (tmp_path / name).stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("args, message", [
-    (["run", "--method", "rea", "--space", "nats-sss", "--out", "{tmp}"],
-     "covers only 3 of the 32,768 nats-sss archs"),
-    (["run", "--method", "rea", "--protocol", "nb201", "--dataset", "cifar100", "--out", "{tmp}"],
-     "cifar10 only"),
-    (["run", "--method", "rea", "--seeds", "3-x", "--out", "{tmp}"], "seeds must look like"),
-    (["run", "--method", "rea", "--budget", "lots", "--out", "{tmp}"], "--budget must look like"),
-    (["table", "{tmp}/nothing"], "does not exist"),
-    (["table", "{tmp}"], "no run records"),
-    (["table", "{tmp}/bad.json"], "corrupt run record"),
-    (["plot", "cost", "{runs}", "--cost", "latency:toaster", "-o", "{tmp}/x.png"], "no latency for device"),
-    (["plot", "trajectory", "{runs}", "-o", "{tmp}/x.gif"], "must end in"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["run", "--method", "rea", "--space", "nats-sss", "--out", "{tmp}"],
+            "covers only 3 of the 32,768 nats-sss archs",
+        ),
+        (
+            ["run", "--method", "rea", "--protocol", "nb201", "--dataset", "cifar100", "--out", "{tmp}"],
+            "cifar10 only",
+        ),
+        (["run", "--method", "rea", "--seeds", "3-x", "--out", "{tmp}"], "seeds must look like"),
+        (["run", "--method", "rea", "--budget", "lots", "--out", "{tmp}"], "--budget must look like"),
+        (["table", "{tmp}/nothing"], "does not exist"),
+        (["table", "{tmp}"], "no run records"),
+        (["table", "{tmp}/bad.json"], "corrupt run record"),
+        (
+            ["plot", "cost", "{runs}", "--cost", "latency:toaster", "-o", "{tmp}/x.png"],
+            "no latency for device",
+        ),
+        (["plot", "trajectory", "{runs}", "-o", "{tmp}/x.gif"], "must end in"),
+    ],
+)
 def test_cli_bad_input(home, runs, tmp_path, args, message):
     (tmp_path / "bad.json").write_text("{oops")
     if "{tmp}" in args and args[0] == "table" and args[1] == "{tmp}":

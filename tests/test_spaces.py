@@ -30,8 +30,9 @@ def test_factory_and_aliases():
 
 def test_official_order_is_not_lexicographic_but_sss_is_code_order():
     tss_meta = _meta(TSS_SAMPLE)
-    assert tss_meta[0] == ("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|"
-                           "skip_connect~1|skip_connect~2|")
+    assert tss_meta[0] == (
+        "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
+    )
     assert [TSS.code(TSS.parse(a)) for a in tss_meta[:3]] != [0, 1, 2]
     assert sorted(TSS.code(TSS.parse(a)) for a in tss_meta) == list(range(15625))
     assert [SSS.code(SSS.parse(a)) for a in _meta(SSS_SAMPLE)] == list(range(32768))
@@ -54,9 +55,15 @@ _ALPHABET = "|+~:0123456789_abcdeghiklnnoprstvxz 3x"
 
 
 @settings(max_examples=400)
-@given(st.one_of(st.text(alphabet=_ALPHABET, max_size=120), st.text(max_size=40),
-                 st.builds(lambda a, i, j: a[:i] + a[j:], st.just(TSS.example),
-                           st.integers(0, 90), st.integers(0, 90))))
+@given(
+    st.one_of(
+        st.text(alphabet=_ALPHABET, max_size=120),
+        st.text(max_size=40),
+        st.builds(
+            lambda a, i, j: a[:i] + a[j:], st.just(TSS.example), st.integers(0, 90), st.integers(0, 90)
+        ),
+    )
+)
 def test_junk_only_raises_arch_error(text):
     for space in (TSS, SSS):
         try:
@@ -67,31 +74,47 @@ def test_junk_only_raises_arch_error(text):
             assert space.format(arch) == text
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "expected 3 nodes"),
-    ("|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
-     "node 2 needs 2 incoming edge"),
-    ("|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
-     "unknown op 'conv_5x5'"),
-    ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~7|",
-     "node index 7 out of range"),
-    ("|nor_conv_3x3~0|+|nor_conv_3x3~1|avg_pool_3x3~0|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
-     "in order"),
-    (" |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
-     "stray characters"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "expected 3 nodes"),
+        (
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+            "node 2 needs 2 incoming edge",
+        ),
+        (
+            "|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+            "unknown op 'conv_5x5'",
+        ),
+        (
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~7|",
+            "node index 7 out of range",
+        ),
+        (
+            "|nor_conv_3x3~0|+|nor_conv_3x3~1|avg_pool_3x3~0|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+            "in order",
+        ),
+        (
+            " |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+            "stray characters",
+        ),
+    ],
+)
 def test_tss_errors_name_the_problem(text, problem):
     with pytest.raises(ArchError, match=problem) as info:
         TSS.parse(text)
     assert TSS.example in str(info.value)
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("8:8:8:8", "expected 5 channel counts"),
-    ("8:8:8:8:12", "channel '12' of layer 4 is not in the choice set"),
-    ("8:8:8:8:72", "not in the choice set"),
-    ("8:8:8:8:8 ", "not in the choice set"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("8:8:8:8", "expected 5 channel counts"),
+        ("8:8:8:8:12", "channel '12' of layer 4 is not in the choice set"),
+        ("8:8:8:8:72", "not in the choice set"),
+        ("8:8:8:8:8 ", "not in the choice set"),
+    ],
+)
 def test_sss_errors_name_the_problem(text, problem):
     with pytest.raises(ArchError, match=problem):
         SSS.parse(text)

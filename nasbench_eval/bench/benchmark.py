@@ -183,8 +183,10 @@ class Benchmark:
                 raise self._missing(key)
             if not entry.get("curve"):
                 raise MetricKeyError(f"{key} has no per-epoch values (its sources hold only finals)")
-            self._curves[key] = (layout.load_array(self.root, entry["curve"]),
-                                 layout.load_array(self.root, entry["rows"]))
+            self._curves[key] = (
+                layout.load_array(self.root, entry["curve"]),
+                layout.load_array(self.root, entry["rows"]),
+            )
         return self._curves[key]
 
     def source_of(self, key, arch) -> dict | None:
@@ -235,9 +237,16 @@ class Benchmark:
                 index = self.index_of(arch) if not key.is_analytic else self._index_or_none(arch)
             value = self.query(key, arch if index is None else index, epoch=epoch)
             source = self.source_of(key, index) if index is not None else dict(ANALYTIC_SOURCE)
-            rows.append({"index": index, "arch": arch, "key": str(key), "epoch": epoch,
-                         "value": None if np.isnan(value) else value,
-                         "source": source["path"] if source else None})
+            rows.append(
+                {
+                    "index": index,
+                    "arch": arch,
+                    "key": str(key),
+                    "epoch": epoch,
+                    "value": None if np.isnan(value) else value,
+                    "source": source["path"] if source else None,
+                }
+            )
         return rows
 
     def _index_or_none(self, arch: str) -> int | None:

@@ -67,8 +67,9 @@ def detect_kind(path: Path) -> str:
     )
 
 
-def read_source(path: str | Path, *, space: str | None = None, workers: int = 1,
-                progress: Progress = _no_progress) -> Batch:
+def read_source(
+    path: str | Path, *, space: str | None = None, workers: int = 1, progress: Progress = _no_progress
+) -> Batch:
     path = Path(path).expanduser().absolute()
     kind = detect_kind(path)
     if kind == "nats-simple":
@@ -158,12 +159,17 @@ def read_nats_simple(path: Path, *, workers: int = 1, progress: Progress = _no_p
     meta, _ = read_bz2(meta_path)
     archs = _meta_archs(meta, meta_path, space)
     files = sorted(p for p in path.iterdir() if ARCH_FILE.fullmatch(p.name))
-    stray = [p.name for p in path.iterdir() if p.is_file() and p.name != META_FILE
-             and not ARCH_FILE.fullmatch(p.name) and not p.name.startswith(".")]
+    stray = [
+        p.name
+        for p in path.iterdir()
+        if p.is_file()
+        and p.name != META_FILE
+        and not ARCH_FILE.fullmatch(p.name)
+        and not p.name.startswith(".")
+    ]
     if stray:
         raise BenchmarkFileError(f"{path}: unexpected files {stray[:3]} in an official archive")
-    batch = Batch(space, len(archs), Source(str(path), source_md5(path), "nats-simple"),
-                  records=len(files))
+    batch = Batch(space, len(archs), Source(str(path), source_md5(path), "nats-simple"), records=len(files))
     batch.archs.update(enumerate(archs))
     if workers > 1 and len(files) > 64:
         with ProcessPoolExecutor(workers) as pool:
@@ -184,8 +190,9 @@ def read_nats_full(path: Path, *, progress: Progress = _no_progress) -> Batch:
     infos = data.get("arch2infos")
     if not isinstance(infos, dict):
         raise BenchmarkFileError(f"{path}: no arch2infos; is this the single-file full archive?")
-    batch = Batch(space, len(archs), Source(str(path), hashlib.md5(raw).hexdigest(), "nats-full"),
-                  records=len(infos))
+    batch = Batch(
+        space, len(archs), Source(str(path), hashlib.md5(raw).hexdigest(), "nats-full"), records=len(infos)
+    )
     batch.archs.update(enumerate(archs))
     for index in progress(sorted(infos), len(infos), path.name):
         _add_record(batch, int(index), infos[index], f"{path} [arch {index}]")
@@ -202,8 +209,12 @@ def read_nb201(path: Path, *, progress: Progress = _no_progress) -> Batch:
         api = NASBench201API(data, verbose=False)
     except Exception as exc:
         raise BenchmarkFileError(f"{path}: not a readable NAS-Bench-201 file ({exc})") from None
-    batch = Batch("nats-tss", len(api.meta_archs), Source(str(path), _file_md5(path), "nb201-pth"),
-                  records=len(api.arch2infos_dict))
+    batch = Batch(
+        "nats-tss",
+        len(api.meta_archs),
+        Source(str(path), _file_md5(path), "nb201-pth"),
+        records=len(api.arch2infos_dict),
+    )
     batch.archs.update(enumerate(api.meta_archs))
     for index in progress(sorted(api.arch2infos_dict), len(api.arch2infos_dict), path.name):
         record = {hp: res.state_dict() for hp, res in api.arch2infos_dict[index].items()}
@@ -223,8 +234,9 @@ def read_table(path: Path, *, space: str | None = None) -> Batch:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BenchmarkFileError(f"cannot read table {path}: {exc}") from None
     if len(rows) < 2 or rows[0][:2] != ["index", "arch"]:
-        raise BenchmarkFileError(f"{path}: a table needs a header 'index,arch,<metric keys>...' "
-                                 "and at least one row")
+        raise BenchmarkFileError(
+            f"{path}: a table needs a header 'index,arch,<metric keys>...' and at least one row"
+        )
     header = rows[0]
     for column in header[2:]:
         try:
@@ -267,6 +279,7 @@ def _check_table_costs(batch, sp, key, indices, values) -> None:
     exact = costs(sp, key.dataset, key.measure)[codes]
     bad = np.flatnonzero(np.abs(exact - values) > COST_RTOL * np.abs(exact))
     if len(bad):
-        batch.notes.append(f"{key}: {len(bad)} values differ from the analytic cost model "
-                           f"(e.g. arch {indices[bad[0]]}); the analytic values are served")
-
+        batch.notes.append(
+            f"{key}: {len(bad)} values differ from the analytic cost model "
+            f"(e.g. arch {indices[bad[0]]}); the analytic values are served"
+        )

@@ -39,17 +39,19 @@ class MetricKey:
         return self.measure in ANALYTIC_MEASURES
 
 
-
 def make_key(dataset: str, split: str, measure: str, epochs: int | str | None, aggregate: str):
     """Build a validated key from its parts (``epochs`` may be an int, a digit string or '-')."""
     if dataset not in DATASETS:
-        raise MetricKeyError(f"unknown dataset {dataset!r} in metric key; expected one of "
-                             f"{', '.join(DATASETS)}")
+        raise MetricKeyError(
+            f"unknown dataset {dataset!r} in metric key; expected one of {', '.join(DATASETS)}"
+        )
     if split != NA and split not in SPLITS:
         raise MetricKeyError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)} or -")
     if not isinstance(measure, str) or not _MEASURE.fullmatch(measure):
-        raise MetricKeyError(f"invalid measure {measure!r} (lower-case name, optionally "
-                             f"':DEVICE', e.g. accuracy or latency_ms:pixel3)")
+        raise MetricKeyError(
+            f"invalid measure {measure!r} (lower-case name, optionally "
+            f"':DEVICE', e.g. accuracy or latency_ms:pixel3)"
+        )
     if epochs in (None, NA):
         epochs = None
     else:

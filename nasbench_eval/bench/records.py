@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: official record field -> measure, for the training-set curves
-_TRAIN_FIELDS = (("train_acc1es", "accuracy"), ("train_acc5es", "top5_accuracy"),
-                 ("train_losses", "loss"))
+_TRAIN_FIELDS = (("train_acc1es", "accuracy"), ("train_acc5es", "top5_accuracy"), ("train_losses", "loss"))
 _EVAL_FIELDS = (("eval_acc1es", "accuracy"), ("eval_losses", "loss"))
 
 
@@ -114,8 +113,12 @@ def record_metrics(record: dict) -> tuple[str, list[Metric], list[CostCheck]]:
                         total += c
                     metrics.append(Metric(f"{dataset}/{split}/{measure}/{epochs}/mean", total / len(curves)))
             if latencies:
-                metrics.append(Metric(f"{dataset}/-/latency_s/{epochs}/mean",
-                                      np.array([sum(latencies) / len(latencies)])))
-            checks.append(CostCheck(dataset, _legacy_fixed(flops, list(seeds)),
-                                    _legacy_fixed(params, list(seeds))))
+                metrics.append(
+                    Metric(
+                        f"{dataset}/-/latency_s/{epochs}/mean", np.array([sum(latencies) / len(latencies)])
+                    )
+                )
+            checks.append(
+                CostCheck(dataset, _legacy_fixed(flops, list(seeds)), _legacy_fixed(params, list(seeds)))
+            )
     return arch, metrics, checks

@@ -35,8 +35,15 @@ class ImportReport:
 
 
 def _new_manifest(space: str, num_archs: int) -> dict:
-    return {"format": layout.FORMAT, "version": layout.VERSION, "space": space,
-            "num_archs": num_archs, "order": None, "sources": [], "metrics": {}}
+    return {
+        "format": layout.FORMAT,
+        "version": layout.VERSION,
+        "space": space,
+        "num_archs": num_archs,
+        "order": None,
+        "sources": [],
+        "metrics": {},
+    }
 
 
 def _token() -> str:
@@ -57,8 +64,10 @@ def _merge_order(root, manifest, batch: Batch, replace: bool) -> np.ndarray:
     for index, arch in batch.archs.items():
         code = space.code(space.parse(arch))
         if order[index] not in (-1, code) and not replace:
-            conflicts.append(f"index {index}: store has {space.format(space.from_code(order[index]))}"
-                             f", {batch.source.path} has {arch}")
+            conflicts.append(
+                f"index {index}: store has {space.format(space.from_code(order[index]))}"
+                f", {batch.source.path} has {arch}"
+            )
         order[index] = code
     if conflicts:
         raise ConflictError(f"{len(conflicts)} index/arch conflicts, e.g. {conflicts[0]}")
@@ -72,16 +81,20 @@ def _merge_curve(root, entry, col, batch_rows, write, key) -> dict:
     """Curves after the import: the written archs' new curves, plus new curves for archs
     whose final value was kept but had no curve yet. {} when the curves do not change."""
     old_curve = layout.load_array(root, entry["curve"]) if entry and entry.get("curve") else None
-    old_rows = (np.array(layout.load_array(root, entry["rows"])) if old_curve is not None
-                else np.full(len(write), -1, np.int32))
+    old_rows = (
+        np.array(layout.load_array(root, entry["rows"]))
+        if old_curve is not None
+        else np.full(len(write), -1, np.int32)
+    )
     if col.curve is None:
         if old_curve is None or not (write & (old_rows >= 0)).any():
             return {}
         old_rows[write] = -1  # the new final value has no curve
         return {"curve": np.asarray(old_curve), "rows": old_rows}
     if old_curve is not None and old_curve.shape[1] != col.curve.shape[1]:
-        raise ConflictError(f"{key}: stored curves have {old_curve.shape[1]} epochs, new "
-                            f"ones {col.curve.shape[1]}")
+        raise ConflictError(
+            f"{key}: stored curves have {old_curve.shape[1]} epochs, new ones {col.curve.shape[1]}"
+        )
     take = (write | (old_rows < 0)) & (batch_rows >= 0) & ~np.isnan(col.final)
     if not take.any():
         return {}
@@ -119,8 +132,10 @@ def import_batch(home, batch: Batch, *, replace: bool = False) -> ImportReport:
             if differ.any() and not replace:
                 i = int(np.flatnonzero(differ)[0])
                 old = manifest["sources"][int(src[i])]["path"]
-                conflicts.append(f"{key} arch {i}: {final[i]!r} from {old} vs {col.final[i]!r} "
-                                 f"({int(differ.sum())} values)")
+                conflicts.append(
+                    f"{key} arch {i}: {final[i]!r} from {old} vs {col.final[i]!r} "
+                    f"({int(differ.sum())} values)"
+                )
                 continue
             write = new_mask & (np.isnan(final) | differ)
             curves = _merge_curve(root, entry, col, batch.rows, write, key)
@@ -131,8 +146,10 @@ def import_batch(home, batch: Batch, *, replace: bool = False) -> ImportReport:
             final[write] = col.final[write]
             src[write] = source_id
             if not curves and entry and entry.get("curve"):  # keep the stored curves
-                curves = {"curve": np.asarray(layout.load_array(root, entry["curve"])),
-                          "rows": np.asarray(layout.load_array(root, entry["rows"]))}
+                curves = {
+                    "curve": np.asarray(layout.load_array(root, entry["curve"])),
+                    "rows": np.asarray(layout.load_array(root, entry["rows"])),
+                }
             staged[key] = {"final": final, "source": src, **curves}
         if conflicts:
             raise ConflictError(
@@ -143,18 +160,25 @@ def import_batch(home, batch: Batch, *, replace: bool = False) -> ImportReport:
         manifest["order"] = layout.save_array(root, f"order-{base}.npy", order)
         for n, (key, arrays) in enumerate(staged.items()):
             stem = f"{_slug(key)}-{base}-{n}"
-            entry = {"final": layout.save_array(root, f"{stem}.final.npy", arrays["final"]),
-                     "source": layout.save_array(root, f"{stem}.src.npy", arrays["source"])}
+            entry = {
+                "final": layout.save_array(root, f"{stem}.final.npy", arrays["final"]),
+                "source": layout.save_array(root, f"{stem}.src.npy", arrays["source"]),
+            }
             if arrays.get("curve") is not None:
                 entry["curve"] = layout.save_array(root, f"{stem}.curve.npy", arrays["curve"])
                 entry["rows"] = layout.save_array(root, f"{stem}.rows.npy", arrays["rows"])
             entry["count"] = int((~np.isnan(arrays["final"])).sum())
             manifest["metrics"][key] = entry
-        manifest["sources"].append({
-            "id": source_id, "path": batch.source.path, "md5": batch.source.md5,
-            "kind": batch.source.kind, "keys": len(staged),
-            "imported_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        })
+        manifest["sources"].append(
+            {
+                "id": source_id,
+                "path": batch.source.path,
+                "md5": batch.source.md5,
+                "kind": batch.source.kind,
+                "keys": len(staged),
+                "imported_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
         report.keys = len(staged)
         layout.write_json_atomic(root / layout.MANIFEST, manifest)
         layout.remove_unreferenced(root, manifest)

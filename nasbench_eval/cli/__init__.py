@@ -34,8 +34,12 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(file_okay=False), envvar="NASBENCH_EVAL_HOME",
-              help="Benchmark store folder [env NASBENCH_EVAL_HOME; default: user cache].")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="NASBENCH_EVAL_HOME",
+    help="Benchmark store folder [env NASBENCH_EVAL_HOME; default: user cache].",
+)
 @click.version_option(package_name="nasbench-eval")
 @click.pass_context
 def main(ctx: click.Context, home: str | None) -> None:

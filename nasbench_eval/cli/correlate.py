@@ -17,32 +17,84 @@ from ..spaces import SPACE_HELP
 
 @click.command()
 @click.option("--space", default="nats-tss", show_default=True, help=f"Search space: {SPACE_HELP}.")
-@click.option("--dataset", default="cifar10-valid", show_default=True,
-              type=click.Choice(["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]))
-@click.option("--estimator", "spec", required=True,
-              help="A metric key, flops, params, latency:DEVICE or supernet:JOB_DIR.")
-@click.option("--truth", default=None, help="Ground-truth key [default: 200-epoch validation "
-              "accuracy where the benchmark has it, else test].")
-@click.option("--archs", default="all", show_default=True, help="all, a number N (random subset), or a "
-              "file of official indices.")
+@click.option(
+    "--dataset",
+    default="cifar10-valid",
+    show_default=True,
+    type=click.Choice(["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"]),
+)
+@click.option(
+    "--estimator",
+    "spec",
+    required=True,
+    help="A metric key, flops, params, latency:DEVICE or supernet:JOB_DIR.",
+)
+@click.option(
+    "--truth",
+    default=None,
+    help="Ground-truth key [default: 200-epoch validation accuracy where the benchmark has it, else test].",
+)
+@click.option(
+    "--archs",
+    default="all",
+    show_default=True,
+    help="all, a number N (random subset), or a file of official indices.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Subset and bootstrap seed.")
 @click.option("--bootstrap", type=int, default=1000, show_default=True, help="Resamples for the tau CI.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the JSON record here.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing record.")
-@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None,
-              help="Scatter plot (estimate vs truth, rank vs rank): PNG, PDF or SVG.")
-@click.option("--data-root", envvar="NASBENCH_EVAL_DATA", default=None, type=click.Path(),
-              help="Images for supernet estimators [env NASBENCH_EVAL_DATA].")
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Scatter plot (estimate vs truth, rank vs rank): PNG, PDF or SVG.",
+)
+@click.option(
+    "--data-root",
+    envvar="NASBENCH_EVAL_DATA",
+    default=None,
+    type=click.Path(),
+    help="Images for supernet estimators [env NASBENCH_EVAL_DATA].",
+)
 @click.option("--splits", "splits_dir", envvar="NASBENCH_EVAL_SPLITS", default=None, type=click.Path())
-@click.option("--eval-batches", type=int, default=10, show_default=True,
-              help="Held-out batches (256 images) per arch for supernet estimators.")
-@click.option("--recalibrate", type=int, default=0, show_default=True,
-              help="BN recalibration batches per arch (supernets trained with --bn-track).")
+@click.option(
+    "--eval-batches",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Held-out batches (256 images) per arch for supernet estimators.",
+)
+@click.option(
+    "--recalibrate",
+    type=int,
+    default=0,
+    show_default=True,
+    help="BN recalibration batches per arch (supernets trained with --bn-track).",
+)
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--no-verify", "no_verify", is_flag=True, help="Skip raw-file size/md5 checks.")
 @click.pass_obj
-def correlate(obj, space, dataset, spec, truth, archs, seed, bootstrap, out, overwrite, plot_file, data_root,
-              splits_dir, eval_batches, recalibrate, device, no_verify):
+def correlate(
+    obj,
+    space,
+    dataset,
+    spec,
+    truth,
+    archs,
+    seed,
+    bootstrap,
+    out,
+    overwrite,
+    plot_file,
+    data_root,
+    splits_dir,
+    eval_batches,
+    recalibrate,
+    device,
+    no_verify,
+):
     """Rank correlation of an estimator with the benchmark's ground truth."""
     bench = open_benchmark(space, obj["home"])
     path = None
@@ -52,18 +104,36 @@ def correlate(obj, space, dataset, spec, truth, archs, seed, bootstrap, out, ove
         path = Path(out) / f"{bench.space.name}-{dataset}-{slug}-{subset}-seed{seed}.json"
         if path.exists() and not overwrite:
             raise NasbenchEvalError(f"{path} exists; use --overwrite to replace it")
-    record = run_correlate(bench, dataset, spec, truth=truth, archs=archs, seed=seed, n_boot=bootstrap,
-                           data_root=data_root, splits_dir=splits_dir, eval_batches=eval_batches,
-                           recalibrate=recalibrate, device=device, verify=not no_verify,
-                           progress=lambda it, n: tqdm(it, total=n, desc="scoring archs", unit="arch"))
+    record = run_correlate(
+        bench,
+        dataset,
+        spec,
+        truth=truth,
+        archs=archs,
+        seed=seed,
+        n_boot=bootstrap,
+        data_root=data_root,
+        splits_dir=splits_dir,
+        eval_batches=eval_batches,
+        recalibrate=recalibrate,
+        device=device,
+        verify=not no_verify,
+        progress=lambda it, n: tqdm(it, total=n, desc="scoring archs", unit="arch"),
+    )
     m = record["metrics"]
-    click.echo(f"{spec} vs {record['truth']} on {record['archs']['used']} archs "
-               f"({record['archs']['selection']}; {record['archs']['dropped_missing']} dropped: missing)")
-    rows = [("Kendall tau", m["kendall_tau"]), ("  95% bootstrap CI", m["kendall_tau_ci95"]),
-            ("Spearman rho", m["spearman_rho"]), ("Pearson r", m["pearson_r"]),
-            *[(f"precision@{k}", m[f"precision_at_{k}"]) for k in (10, 50, 100)],
-            ("Kendall tau, top 10%", m["kendall_tau_top10pct"]),
-            ("sparse Kendall tau", m["sparse_kendall_tau"])]
+    click.echo(
+        f"{spec} vs {record['truth']} on {record['archs']['used']} archs "
+        f"({record['archs']['selection']}; {record['archs']['dropped_missing']} dropped: missing)"
+    )
+    rows = [
+        ("Kendall tau", m["kendall_tau"]),
+        ("  95% bootstrap CI", m["kendall_tau_ci95"]),
+        ("Spearman rho", m["spearman_rho"]),
+        ("Pearson r", m["pearson_r"]),
+        *[(f"precision@{k}", m[f"precision_at_{k}"]) for k in (10, 50, 100)],
+        ("Kendall tau, top 10%", m["kendall_tau_top10pct"]),
+        ("sparse Kendall tau", m["sparse_kendall_tau"]),
+    ]
     for name, value in rows:
         text = f"[{value[0]:.3f}, {value[1]:.3f}]" if isinstance(value, list) else f"{value:.3f}"
         click.echo(f"  {name:<22}{text}")
@@ -75,6 +145,12 @@ def correlate(obj, space, dataset, spec, truth, archs, seed, bootstrap, out, ove
     if plot_file:
         from ..reports.plots import correlation_plot
 
-        correlation_plot(np.asarray(record["estimates"]), bench.query(record["truth"], record["indices"]),
-                         spec, record["truth"], m, plot_file)
+        correlation_plot(
+            np.asarray(record["estimates"]),
+            bench.query(record["truth"], record["indices"]),
+            spec,
+            record["truth"],
+            m,
+            plot_file,
+        )
         click.echo(f"wrote {plot_file}")

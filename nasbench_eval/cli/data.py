@@ -26,8 +26,13 @@ def data() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--space", default=None, help="Space of a CSV table (default: from its arch strings).")
 @click.option("--replace", is_flag=True, help="Overwrite stored values that the new source contradicts.")
-@click.option("--workers", type=int, default=min(4, os.cpu_count() or 1), show_default=True,
-              help="Processes reading an official archive directory.")
+@click.option(
+    "--workers",
+    type=int,
+    default=min(4, os.cpu_count() or 1),
+    show_default=True,
+    help="Processes reading an official archive directory.",
+)
 @click.pass_obj
 def import_(obj, paths, space, replace, workers) -> None:
     """Import official NATS-Bench archives, NAS-Bench-201 .pth files or CSV tables.
@@ -40,8 +45,10 @@ def import_(obj, paths, space, replace, workers) -> None:
         if report.skipped:
             click.echo(f"{path}: already imported (same md5), nothing to do")
             continue
-        click.echo(f"{path}: {report.space}, {report.keys} metrics, {report.values_added} values "
-                   f"added, {report.values_replaced} replaced")
+        click.echo(
+            f"{path}: {report.space}, {report.keys} metrics, {report.values_added} values "
+            f"added, {report.values_replaced} replaced"
+        )
         for note in report.notes[:5]:
             click.echo(f"  note: {note}")
         if len(report.notes) > 5:
@@ -49,8 +56,9 @@ def import_(obj, paths, space, replace, workers) -> None:
 
 
 @data.command("info")
-@click.option("--space", type=click.Choice(SPACE_NAMES), default=None,
-              help="Only this space (default: every space).")
+@click.option(
+    "--space", type=click.Choice(SPACE_NAMES), default=None, help="Only this space (default: every space)."
+)
 @click.pass_obj
 def info(obj, space) -> None:
     """Coverage table: metric key, archs covered, source."""

@@ -18,12 +18,14 @@ from ..spaces import SPACE_HELP
 @click.option("--space", required=True, help=f"Search space: {SPACE_HELP}.")
 @click.option("--dataset", required=True, type=click.Choice(list(DATASETS)))
 @click.option("--split", default=None, help="train, x-valid, x-test or ori-test.")
-@click.option("--measure", required=True, help="accuracy, loss, time_s, flops, params, "
-              "latency_ms:DEVICE, ...")
+@click.option(
+    "--measure", required=True, help="accuracy, loss, time_s, flops, params, latency_ms:DEVICE, ..."
+)
 @click.option("--epochs", default=None, help="Training budget of the metric (e.g. 12 or 200).")
 @click.option("--aggregate", default="mean", show_default=True, help="mean or seedN.")
-@click.option("--epoch", "at_epoch", type=int, default=None,
-              help="Read the per-epoch curve at this 0-based epoch.")
+@click.option(
+    "--epoch", "at_epoch", type=int, default=None, help="Read the per-epoch curve at this 0-based epoch."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def query(obj, archs, space, dataset, split, measure, epochs, aggregate, at_epoch, as_json):
@@ -37,8 +39,10 @@ def query(obj, archs, space, dataset, split, measure, epochs, aggregate, at_epoc
         key = make_key(dataset, NA, measure, None, NA)
     else:
         if split is None or epochs is None:
-            raise MetricKeyError("--split and --epochs are required (no silent defaults: "
-                                 "the benchmark holds 12- and 200-epoch results)")
+            raise MetricKeyError(
+                "--split and --epochs are required (no silent defaults: "
+                "the benchmark holds 12- and 200-epoch results)"
+            )
         key = make_key(dataset, split, measure, epochs, aggregate)
     bench = open_benchmark(space, obj["home"])
     rows = bench.lookup(list(archs), key, epoch=at_epoch)
@@ -50,4 +54,3 @@ def query(obj, archs, space, dataset, split, measure, epochs, aggregate, at_epoc
         value = "n/a" if row["value"] is None else f"{row['value']:.6g}"
         index = "-" if row["index"] is None else row["index"]
         click.echo(f"{index:>6}  {value:>10}  {row['arch']}")
-

@@ -12,26 +12,55 @@ from ..train.recipes import RECIPES
 
 
 def _data_options(f):
-    for opt in reversed([
-        click.option("--data-root", envvar="NASBENCH_EVAL_DATA", required=True, type=click.Path(),
-                     help="Folder with cifar-10-batches-py/, cifar-100-python/, ImageNet16/ "
-                          "[env NASBENCH_EVAL_DATA]."),
-        click.option("--splits", "splits_dir", envvar="NASBENCH_EVAL_SPLITS", default=None, type=click.Path(),
-                     help="Folder with the official NB201 split files [env NASBENCH_EVAL_SPLITS; "
-                          "default DATA_ROOT/nb201-splits]."),
-        click.option("--epochs", type=int, default=None, help="Epochs (the recipe's cosine schedule is "
-                     "compressed to them) [default: the recipe's]."),
-        click.option("--seed", type=int, default=0, show_default=True),
-        click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
-        click.option("--no-verify", "no_verify", is_flag=True,
-                     help="Skip the size/md5 checks of the raw files (files known to differ)."),
-        click.option("--resume", is_flag=True, help="Continue the job in --out after an interruption."),
-        click.option("--overwrite", is_flag=True, help="Discard the job in --out and start over."),
-        click.option("--limit-train", type=int, default=None,
-                     help="Use only the first N training images (quick checks)."),
-        click.option("--bf16/--fp32", "bf16", default=None,
-                     help="bf16 autocast [default: on for cuda, off for cpu]."),
-    ]):
+    for opt in reversed(
+        [
+            click.option(
+                "--data-root",
+                envvar="NASBENCH_EVAL_DATA",
+                required=True,
+                type=click.Path(),
+                help="Folder with cifar-10-batches-py/, cifar-100-python/, ImageNet16/ "
+                "[env NASBENCH_EVAL_DATA].",
+            ),
+            click.option(
+                "--splits",
+                "splits_dir",
+                envvar="NASBENCH_EVAL_SPLITS",
+                default=None,
+                type=click.Path(),
+                help="Folder with the official NB201 split files [env NASBENCH_EVAL_SPLITS; "
+                "default DATA_ROOT/nb201-splits].",
+            ),
+            click.option(
+                "--epochs",
+                type=int,
+                default=None,
+                help="Epochs (the recipe's cosine schedule is compressed to them) [default: the recipe's].",
+            ),
+            click.option("--seed", type=int, default=0, show_default=True),
+            click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
+            click.option(
+                "--no-verify",
+                "no_verify",
+                is_flag=True,
+                help="Skip the size/md5 checks of the raw files (files known to differ).",
+            ),
+            click.option("--resume", is_flag=True, help="Continue the job in --out after an interruption."),
+            click.option("--overwrite", is_flag=True, help="Discard the job in --out and start over."),
+            click.option(
+                "--limit-train",
+                type=int,
+                default=None,
+                help="Use only the first N training images (quick checks).",
+            ),
+            click.option(
+                "--bf16/--fp32",
+                "bf16",
+                default=None,
+                help="bf16 autocast [default: on for cuda, off for cpu].",
+            ),
+        ]
+    ):
         f = opt(f)
     return f
 
@@ -39,22 +68,54 @@ def _data_options(f):
 @click.command()
 @click.option("--space", default="nats-tss", show_default=True, help=f"Search space: {SPACE_HELP}.")
 @click.option("--arch", required=True, help="Arch string (tss cell or sss channels).")
-@click.option("--dataset", required=True, type=click.Choice(["cifar10-valid", "cifar10", "cifar100",
-                                                              "ImageNet16-120"]))
-@click.option("--recipe", default="200E", show_default=True,
-              help=f"{', '.join(RECIPES)} or an official .config file.")
+@click.option(
+    "--dataset", required=True, type=click.Choice(["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"])
+)
+@click.option(
+    "--recipe", default="200E", show_default=True, help=f"{', '.join(RECIPES)} or an official .config file."
+)
 @click.option("--out", required=True, type=click.Path(file_okay=False))
 @click.option("--compile", "use_compile", is_flag=True, help="torch.compile the forward pass.")
 @_data_options
-def train(space, arch, dataset, recipe, out, use_compile, data_root, splits_dir, epochs, seed, device,
-          no_verify, resume, overwrite, limit_train, bf16):
+def train(
+    space,
+    arch,
+    dataset,
+    recipe,
+    out,
+    use_compile,
+    data_root,
+    splits_dir,
+    epochs,
+    seed,
+    device,
+    no_verify,
+    resume,
+    overwrite,
+    limit_train,
+    bf16,
+):
     """Train one network with the benchmark recipe; report accuracy on the benchmark's splits."""
     from ..train.jobs import train_network
 
-    result = train_network(space, arch, dataset, out=out, data_root=data_root, splits_dir=splits_dir,
-                           epochs=epochs, recipe=recipe, seed=seed, device=device, verify=not no_verify,
-                           compile=use_compile, bf16=bf16, resume=resume, overwrite=overwrite,
-                           limit_train=limit_train)
+    result = train_network(
+        space,
+        arch,
+        dataset,
+        out=out,
+        data_root=data_root,
+        splits_dir=splits_dir,
+        epochs=epochs,
+        recipe=recipe,
+        seed=seed,
+        device=device,
+        verify=not no_verify,
+        compile=use_compile,
+        bf16=bf16,
+        resume=resume,
+        overwrite=overwrite,
+        limit_train=limit_train,
+    )
     click.echo(json.dumps(result["metrics"], indent=1))
     click.echo(f"{len(result['log'])} epochs in {result['wall_time_s']:.1f} s; result in {out}/result.json")
 
@@ -66,23 +127,62 @@ def supernet() -> None:
 
 @supernet.command("train")
 @click.option("--space", default="nats-tss", show_default=True, help=f"Search space: {SPACE_HELP}.")
-@click.option("--dataset", required=True, type=click.Choice(["cifar10-valid", "cifar100", "ImageNet16-120"]),
-              help="Trains on the dataset's search split (cifar10-valid: the 25k train half).")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Choice(["cifar10-valid", "cifar100", "ImageNet16-120"]),
+    help="Trains on the dataset's search split (cifar10-valid: the 25k train half).",
+)
 @click.option("--recipe", default="weight-sharing", show_default=True)
 @click.option("--bn-affine/--no-bn-affine", default=False, show_default=True)
-@click.option("--bn-track/--no-bn-track", default=False, show_default=True,
-              help="BatchNorm running statistics (NATS-Bench searches without).")
+@click.option(
+    "--bn-track/--no-bn-track",
+    default=False,
+    show_default=True,
+    help="BatchNorm running statistics (NATS-Bench searches without).",
+)
 @click.option("--out", required=True, type=click.Path(file_okay=False))
 @_data_options
-def supernet_train(space, dataset, recipe, bn_affine, bn_track, out, data_root, splits_dir, epochs, seed,
-                   device, no_verify, resume, overwrite, limit_train, bf16):
+def supernet_train(
+    space,
+    dataset,
+    recipe,
+    bn_affine,
+    bn_track,
+    out,
+    data_root,
+    splits_dir,
+    epochs,
+    seed,
+    device,
+    no_verify,
+    resume,
+    overwrite,
+    limit_train,
+    bf16,
+):
     """Uniform single-path supernet training, saved for the supernet estimator."""
     from ..train.jobs import train_supernet
 
-    result = train_supernet(space, dataset, out=out, data_root=data_root, splits_dir=splits_dir,
-                            epochs=epochs, recipe=recipe, bn=BNConfig(bn_affine, bn_track), seed=seed,
-                            device=device, verify=not no_verify, bf16=bf16, resume=resume,
-                            overwrite=overwrite, limit_train=limit_train)
+    result = train_supernet(
+        space,
+        dataset,
+        out=out,
+        data_root=data_root,
+        splits_dir=splits_dir,
+        epochs=epochs,
+        recipe=recipe,
+        bn=BNConfig(bn_affine, bn_track),
+        seed=seed,
+        device=device,
+        verify=not no_verify,
+        bf16=bf16,
+        resume=resume,
+        overwrite=overwrite,
+        limit_train=limit_train,
+    )
     last = result["log"][-1]
-    click.echo(f"{len(result['log'])} epochs in {result['wall_time_s']:.1f} s, last train loss "
-               f"{last['train_loss']:.3f}; supernet in {out}/checkpoint.pt")
+    click.echo(
+        f"{len(result['log'])} epochs in {result['wall_time_s']:.1f} s, last train loss "
+        f"{last['train_loss']:.3f}; supernet in {out}/checkpoint.pt"
+    )

@@ -19,9 +19,21 @@ from .splits import Part
 
 
 class DeviceBatches:
-    def __init__(self, part: Part, batch_size: int, *, mean, std, pad: int = 4, augment: bool,
-                 shuffle: bool, device: str | torch.device = "cpu", generator: torch.Generator | None = None,
-                 drop_last: bool = False, channels_last: bool = False):
+    def __init__(
+        self,
+        part: Part,
+        batch_size: int,
+        *,
+        mean,
+        std,
+        pad: int = 4,
+        augment: bool,
+        shuffle: bool,
+        device: str | torch.device = "cpu",
+        generator: torch.Generator | None = None,
+        drop_last: bool = False,
+        channels_last: bool = False,
+    ):
         self.images = torch.from_numpy(np.ascontiguousarray(part.images.transpose(0, 3, 1, 2))).to(device)
         self.labels = torch.from_numpy(part.labels).to(device)
         self.batch_size, self.pad, self.augment, self.shuffle = batch_size, pad, augment, shuffle
@@ -42,8 +54,12 @@ class DeviceBatches:
         off = torch.randint(0, 2 * p + 1, (2, b), generator=self.generator).to(x.device)
         rows = (off[0][:, None] + torch.arange(h, device=x.device))[:, None, :, None]
         cols = (off[1][:, None] + torch.arange(w, device=x.device))[:, None, None, :]
-        out = padded[torch.arange(b, device=x.device)[:, None, None, None],
-                     torch.arange(x.shape[1], device=x.device)[None, :, None, None], rows, cols]
+        out = padded[
+            torch.arange(b, device=x.device)[:, None, None, None],
+            torch.arange(x.shape[1], device=x.device)[None, :, None, None],
+            rows,
+            cols,
+        ]
         flip = (torch.rand(b, generator=self.generator) < 0.5).to(x.device)
         return torch.where(flip[:, None, None, None], out.flip(-1), out)
 

@@ -31,13 +31,18 @@ from ..datasets import get_dataset
 from ..errors import BenchmarkFileError
 from .raw import RawData, load_cifar10, load_cifar100, load_imagenet16
 
-SPLIT_FILES = {"cifar10": "cifar-split.txt", "cifar100": "cifar100-test-split.txt",
-               "ImageNet16-120": "imagenet-16-120-test-split.txt",
-               "ImageNet16-120-search": "ImageNet16-120-split.txt"}
+SPLIT_FILES = {
+    "cifar10": "cifar-split.txt",
+    "cifar100": "cifar100-test-split.txt",
+    "ImageNet16-120": "imagenet-16-120-test-split.txt",
+    "ImageNet16-120-search": "ImageNet16-120-split.txt",
+}
 #: per-channel mean / std on 0..255 (official)
-NORMALISATION = {"cifar10": ((125.3, 123.0, 113.9), (63.0, 62.1, 66.7)),
-                 "cifar100": ((129.3, 124.1, 112.4), (68.2, 65.4, 70.4)),
-                 "ImageNet16-120": ((122.68, 116.66, 104.01), (63.22, 61.26, 65.09))}
+NORMALISATION = {
+    "cifar10": ((125.3, 123.0, 113.9), (63.0, 62.1, 66.7)),
+    "cifar100": ((129.3, 124.1, 112.4), (68.2, 65.4, 70.4)),
+    "ImageNet16-120": ((122.68, 116.66, 104.01), (63.22, 61.26, 65.09)),
+}
 
 
 @dataclass
@@ -57,21 +62,29 @@ class DatasetSplits:
 
 
 def find_splits_dir(splits_dir=None, data_root=None) -> Path:
-    for cand in (splits_dir, os.environ.get("NASBENCH_EVAL_SPLITS"),
-                 Path(data_root) / "nb201-splits" if data_root else None):
+    for cand in (
+        splits_dir,
+        os.environ.get("NASBENCH_EVAL_SPLITS"),
+        Path(data_root) / "nb201-splits" if data_root else None,
+    ):
         if cand and Path(cand).is_dir():
             return Path(cand)
-    raise BenchmarkFileError("the NB201 split files were not found: pass --splits DIR (the folder "
-                             "with cifar-split.txt etc. from the NAS-Bench-201 release) or set "
-                             "NASBENCH_EVAL_SPLITS")
+    raise BenchmarkFileError(
+        "the NB201 split files were not found: pass --splits DIR (the folder "
+        "with cifar-split.txt etc. from the NAS-Bench-201 release) or set "
+        "NASBENCH_EVAL_SPLITS"
+    )
 
 
 def read_split(path: Path) -> dict[str, np.ndarray]:
     """An official split file: JSON of name -> ["int", [indices as strings]]."""
     try:
         raw = json.loads(Path(path).read_text())
-        return {k: np.asarray([int(i) for i in v[1]], np.int64) for k, v in raw.items()
-                if isinstance(v, list) and v and v[0] == "int"}
+        return {
+            k: np.asarray([int(i) for i in v[1]], np.int64)
+            for k, v in raw.items()
+            if isinstance(v, list) and v and v[0] == "int"
+        }
     except (OSError, ValueError, TypeError, IndexError) as exc:
         raise BenchmarkFileError(f"cannot read split file {path}: {exc}") from None
 
@@ -82,8 +95,9 @@ def _take(x: np.ndarray, y: np.ndarray, idx: np.ndarray, what: str) -> Part:
     return Part(x[idx], y[idx])
 
 
-def load_splits(name: str, data_root, splits_dir=None, *, verify: bool = True, search: bool = False
-                ) -> DatasetSplits:
+def load_splits(
+    name: str, data_root, splits_dir=None, *, verify: bool = True, search: bool = False
+) -> DatasetSplits:
     """The benchmark dataset ``name`` (``search=True``: the weight-sharing search split)."""
     get_dataset(name)
     if name != "cifar10":  # every other dataset needs a split file
@@ -106,8 +120,11 @@ def load_splits(name: str, data_root, splits_dir=None, *, verify: bool = True, s
         train, evals = Part(raw.train_x, raw.train_y), {"ori-test": test}
     else:
         s = read_split(sdir / SPLIT_FILES[name])
-        evals = {"x-valid": _take(raw.test_x, raw.test_y, s["xvalid"], SPLIT_FILES[name]),
-                 "x-test": _take(raw.test_x, raw.test_y, s["xtest"], SPLIT_FILES[name]), "ori-test": test}
+        evals = {
+            "x-valid": _take(raw.test_x, raw.test_y, s["xvalid"], SPLIT_FILES[name]),
+            "x-test": _take(raw.test_x, raw.test_y, s["xtest"], SPLIT_FILES[name]),
+            "ori-test": test,
+        }
         train = Part(raw.train_x, raw.train_y)
         if search and name == "ImageNet16-120":
             h = read_split(sdir / SPLIT_FILES["ImageNet16-120-search"])

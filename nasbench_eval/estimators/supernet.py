@@ -27,8 +27,15 @@ from .base import Estimate, Estimator
 class SupernetEstimator(Estimator):
     budget_unit = "queries"
 
-    def __init__(self, model: nn.Module, space: SearchSpace, batches: list, *,
-                 recalibrate: list | None = None, description: dict | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        space: SearchSpace,
+        batches: list,
+        *,
+        recalibrate: list | None = None,
+        description: dict | None = None,
+    ):
         self.model, self.space = model.eval(), space
         self.batches = [(x.contiguous(memory_format=torch.channels_last), y) for x, y in batches]
         self.recal = recalibrate or []
@@ -77,9 +84,18 @@ class SupernetEstimator(Estimator):
         return {"kind": "supernet", **self.description}
 
     @classmethod
-    def from_job(cls, job: str | Path, data_root, splits_dir=None, *, eval_batches: int = 10,
-                 batch_size: int = 256, recalibrate_batches: int = 0, device: str = "cpu",
-                 verify: bool = True) -> SupernetEstimator:
+    def from_job(
+        cls,
+        job: str | Path,
+        data_root,
+        splits_dir=None,
+        *,
+        eval_batches: int = 10,
+        batch_size: int = 256,
+        recalibrate_batches: int = 0,
+        device: str = "cpu",
+        verify: bool = True,
+    ) -> SupernetEstimator:
         """A trained ``supernet train`` job; scores on its dataset's held-out x-valid split."""
         job = Path(job)
         config = load_config(job)
@@ -92,14 +108,31 @@ class SupernetEstimator(Estimator):
 
         def fixed(part, n, augment):
             gen = torch.Generator().manual_seed(0)
-            it = DeviceBatches(part, batch_size, mean=splits.mean, std=splits.std, pad=splits.pad,
-                               augment=augment, shuffle=True, device=device, generator=gen)
+            it = DeviceBatches(
+                part,
+                batch_size,
+                mean=splits.mean,
+                std=splits.std,
+                pad=splits.pad,
+                augment=augment,
+                shuffle=True,
+                device=device,
+                generator=gen,
+            )
             return [b for _, b in zip(range(n), it, strict=False)]
 
         held_out = splits.evals["x-valid"]
-        desc = {"job": str(job), "config": config, "eval_batches": eval_batches, "batch_size": batch_size,
-                "recalibrate_batches": recalibrate_batches}
-        return cls(model, space, fixed(held_out, eval_batches, False),
-                   recalibrate=fixed(splits.train, recalibrate_batches, True) if recalibrate_batches
-                   else None,
-                   description=desc)
+        desc = {
+            "job": str(job),
+            "config": config,
+            "eval_batches": eval_batches,
+            "batch_size": batch_size,
+            "recalibrate_batches": recalibrate_batches,
+        }
+        return cls(
+            model,
+            space,
+            fixed(held_out, eval_batches, False),
+            recalibrate=fixed(splits.train, recalibrate_batches, True) if recalibrate_batches else None,
+            description=desc,
+        )

@@ -37,8 +37,10 @@ class TableEstimator(Estimator):
         self.max_fidelity = self.key.epochs
         self._code_to_index = self._index_map()
         ds = get_dataset(self.key.dataset).search_records
-        self._time_keys = (f"{ds}/train/time_s/{self.key.epochs}/mean",
-                           f"{ds}/x-valid/time_s/{self.key.epochs}/mean")
+        self._time_keys = (
+            f"{ds}/train/time_s/{self.key.epochs}/mean",
+            f"{ds}/x-valid/time_s/{self.key.epochs}/mean",
+        )
         has_times = all(bench.has(k) and not np.isnan(bench.values(k)).any() for k in self._time_keys)
         self.budget_unit = budget_unit or ("seconds" if has_times else "queries")
         if self.budget_unit == "seconds" and not has_times:
@@ -58,8 +60,9 @@ class TableEstimator(Estimator):
     def _index_map(self) -> np.ndarray:
         order = self.bench.order
         if (order < 0).any():
-            raise MetricKeyError("the benchmark's index order is incomplete; import the meta file "
-                                 "or a full table first")
+            raise MetricKeyError(
+                "the benchmark's index order is incomplete; import the meta file or a full table first"
+            )
         out = np.empty(len(order), np.int64)
         out[order] = np.arange(len(order))
         return out
@@ -80,6 +83,10 @@ class TableEstimator(Estimator):
         return Estimate(value, float(train + self._valid_epoch[i]))
 
     def describe(self) -> dict:
-        return {"kind": "table", "key": str(self.key), "budget_unit": self.budget_unit,
-                "fidelities": list(self.fidelities) or [self.max_fidelity],
-                "time_keys": list(self._time_keys) if self.budget_unit == "seconds" else None}
+        return {
+            "kind": "table",
+            "key": str(self.key),
+            "budget_unit": self.budget_unit,
+            "fidelities": list(self.fidelities) or [self.max_fidelity],
+            "time_keys": list(self._time_keys) if self.budget_unit == "seconds" else None,
+        }

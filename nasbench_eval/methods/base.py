@@ -30,12 +30,20 @@ class Method(ABC):
     #: hyper-parameters and their defaults (the protocol's values)
     defaults: ClassVar[dict] = {}
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, max_fidelity: int | None = None,
-                 fidelities: tuple[int, ...] = (), **config):
+    def __init__(
+        self,
+        space: SearchSpace,
+        rng: np.random.Generator,
+        *,
+        max_fidelity: int | None = None,
+        fidelities: tuple[int, ...] = (),
+        **config,
+    ):
         unknown = set(config) - set(self.defaults)
         if unknown:
-            raise UnknownNameError(f"{self.name}: unknown hyper-parameter(s) {sorted(unknown)}; "
-                                    f"known: {sorted(self.defaults)}")
+            raise UnknownNameError(
+                f"{self.name}: unknown hyper-parameter(s) {sorted(unknown)}; known: {sorted(self.defaults)}"
+            )
         self.space = space
         self.rng = rng
         self.max_fidelity = max_fidelity

@@ -36,9 +36,16 @@ from .base import Method, Query
 class BOHB(Method):
     name = "bohb"
     title = "BOHB"
-    defaults = {"eta": 3, "min_budget": 1, "num_samples": 4, "random_fraction": 0.33,
-                "bandwidth_factor": 3, "min_bandwidth": 0.3, "top_n_percent": 15,
-                "min_points_in_model": None}
+    defaults = {
+        "eta": 3,
+        "min_budget": 1,
+        "num_samples": 4,
+        "random_fraction": 0.33,
+        "bandwidth_factor": 3,
+        "min_bandwidth": 0.3,
+        "top_n_percent": 15,
+        "min_points_in_model": None,
+    }
 
     def __init__(self, space, rng, **kw):
         super().__init__(space, rng, **kw)
@@ -128,6 +135,7 @@ class BOHB(Method):
         keep = self.rng.random((m, d)) < (1.0 - np.maximum(bw_good, self.config["min_bandwidth"]))
         candidates = np.where(keep, base, self.rng.integers(self.space.num_choices, size=(m, d)))
         ratio = np.maximum(self._pdf(candidates, bad, bw_bad), 1e-32) / np.maximum(
-            self._pdf(candidates, good, bw_good), 1e-32)
+            self._pdf(candidates, good, bw_good), 1e-32
+        )
         best = candidates[int(np.argmin(ratio))]
         return tuple(int(c) for c in best)

@@ -169,9 +169,17 @@ def train_generator(
 
 
 @torch.no_grad()
-def generate(gen: Generator, pool: PriorPool, num_choices: int, constraints: np.ndarray, *,
-             cost_by_code: np.ndarray | None = None, targets: np.ndarray | None = None,
-             tolerance: float = 0.05, top: int = 2) -> np.ndarray:
+def generate(
+    gen: Generator,
+    pool: PriorPool,
+    num_choices: int,
+    constraints: np.ndarray,
+    *,
+    cost_by_code: np.ndarray | None = None,
+    targets: np.ndarray | None = None,
+    tolerance: float = 0.05,
+    top: int = 2,
+) -> np.ndarray:
     """One batched forward pass: normalised constraints (n,) -> architectures (n, P).
 
     Plain SGNAS takes the argmax per position. With ``cost_by_code`` and raw ``targets``

@@ -24,8 +24,11 @@ class BNConfig:
 
 class ReLUConvBN(nn.Sequential):
     def __init__(self, cin: int, cout: int, kernel: int, stride: int, bn: BNConfig):
-        super().__init__(nn.ReLU(inplace=False),
-                         nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False), bn.make(cout))
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False),
+            bn.make(cout),
+        )
 
 
 class ResBlock(nn.Module):

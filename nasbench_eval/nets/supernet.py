@@ -27,8 +27,9 @@ from .ops import BNConfig, Head, ReLUConvBN, ResBlock, avg_pool, stem
 SEARCH_BN = BNConfig(affine=False, track_running_stats=False)
 
 
-def gumbel_weights(logits: torch.Tensor, tau: float, *, hard: bool,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+def gumbel_weights(
+    logits: torch.Tensor, tau: float, *, hard: bool, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Gumbel-softmax sample per row; ``hard`` gives one-hot values with soft gradients."""
     u = torch.rand(logits.shape, generator=generator, device=logits.device, dtype=logits.dtype)
     g = -torch.log((-torch.log(u.clamp_min(1e-20))).clamp_min(1e-20))
@@ -52,8 +53,11 @@ class SearchCell(nn.Module):
         # one call over the stacked output equals one call per edge
         self.stateless_bn = not bn.affine and not bn.track_running_stats
         self.edges = nn.ModuleList(
-            nn.ModuleDict({"nor_conv_1x1": ReLUConvBN(c, c, 1, 1, bn),
-                           "nor_conv_3x3": ReLUConvBN(c, c, 3, 1, bn)}) for _ in EDGES)
+            nn.ModuleDict(
+                {"nor_conv_1x1": ReLUConvBN(c, c, 1, 1, bn), "nor_conv_3x3": ReLUConvBN(c, c, 3, 1, bn)}
+            )
+            for _ in EDGES
+        )
 
     def run(self, x: torch.Tensor, plan: dict) -> torch.Tensor:
         """``plan[src]`` = [(op, [(edge, to, weight or None), ...]), ...]."""
@@ -76,8 +80,10 @@ class SearchCell(nn.Module):
                         y = F.batch_norm(y, None, None, training=True, eps=convs[0][2].eps)
                         outs = y.split(self.c, 1)
                     else:  # per-edge BN on dense copies (strided views are slow, esp. channels-last)
-                        outs = [m[2](part.contiguous(memory_format=_layout(y)))
-                                for m, part in zip(convs, y.split(self.c, 1), strict=True)]
+                        outs = [
+                            m[2](part.contiguous(memory_format=_layout(y)))
+                            for m, part in zip(convs, y.split(self.c, 1), strict=True)
+                        ]
                 elif op == "avg_pool_3x3":
                     pool = avg_pool(h) if pool is None else pool
                     outs = [pool] * len(items)
@@ -93,8 +99,11 @@ class SearchCell(nn.Module):
 
 
 def _layout(t: torch.Tensor) -> torch.memory_format:
-    return torch.channels_last if t.is_contiguous(memory_format=torch.channels_last) and \
-        not t.is_contiguous() else torch.contiguous_format
+    return (
+        torch.channels_last
+        if t.is_contiguous(memory_format=torch.channels_last) and not t.is_contiguous()
+        else torch.contiguous_format
+    )
 
 
 def path_plan(arch) -> dict:
@@ -120,8 +129,14 @@ def mixed_plan(weights: torch.Tensor, threshold: float) -> dict:
 
 
 class TopologySupernet(nn.Module):
-    def __init__(self, num_classes: int, bn: BNConfig = SEARCH_BN, channels: int = TSS_CHANNELS,
-                 cells: int = TSS_CELLS_PER_STAGE, threshold: float = 1e-6):
+    def __init__(
+        self,
+        num_classes: int,
+        bn: BNConfig = SEARCH_BN,
+        channels: int = TSS_CHANNELS,
+        cells: int = TSS_CELLS_PER_STAGE,
+        threshold: float = 1e-6,
+    ):
         super().__init__()
         self.space = TopologySpace()
         self.threshold = threshold
@@ -135,13 +150,20 @@ class TopologySupernet(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.head = Head(c, num_classes, bn)
 
-    def forward(self, x: torch.Tensor, *, arch=None, weights: torch.Tensor | None = None,
-                stem_out: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        *,
+        arch=None,
+        weights: torch.Tensor | None = None,
+        stem_out: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """``stem_out``: a cached ``self.stem(x)`` (the stem is the same for every arch)."""
         if (arch is None) == (weights is None):
             raise ValueError("give exactly one of arch (single path) or weights (mixed ops)")
-        plan = path_plan(self.space.to_arch(arch)) if arch is not None else \
-            mixed_plan(weights, self.threshold)
+        plan = (
+            path_plan(self.space.to_arch(arch)) if arch is not None else mixed_plan(weights, self.threshold)
+        )
         h = self.stem(x) if stem_out is None else stem_out
         for layer in self.layers:
             h = layer.run(h, plan) if isinstance(layer, SearchCell) else layer(h)
@@ -161,15 +183,15 @@ def _bn(x: torch.Tensor, bn: nn.BatchNorm2d) -> torch.Tensor:
         bn.num_batches_tracked += 1
         factor = 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
     use_batch = bn.training or bn.running_mean is None
-    return F.batch_norm(x, sl(bn.running_mean), sl(bn.running_var), sl(bn.weight), sl(bn.bias),
-                        use_batch, factor, bn.eps)
+    return F.batch_norm(
+        x, sl(bn.running_mean), sl(bn.running_var), sl(bn.weight), sl(bn.bias), use_batch, factor, bn.eps
+    )
 
 
 class SlicedConv(nn.Module):
     """ReLU-Conv-BN (or a bare conv) whose in/out channels are sliced from the widest."""
 
-    def __init__(self, cin: int, cout: int, kernel: int, stride: int, bn: BNConfig | None,
-                 relu: bool = True):
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int, bn: BNConfig | None, relu: bool = True):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False)
         self.bn = bn.make(cout) if bn is not None else None
@@ -186,8 +208,13 @@ class SlicedCell(nn.Module):
         super().__init__()
         ops = tuple(OPS[i] for i in TopologySpace().parse(CELL))
         self.ops = ops
-        self.convs = nn.ModuleDict({str(e): SlicedConv(cmax, cmax, 3 if op == "nor_conv_3x3" else 1, 1, bn)
-                                    for e, op in enumerate(ops) if op != "none"})
+        self.convs = nn.ModuleDict(
+            {
+                str(e): SlicedConv(cmax, cmax, 3 if op == "nor_conv_3x3" else 1, 1, bn)
+                for e, op in enumerate(ops)
+                if op != "none"
+            }
+        )
 
     def forward(self, x: torch.Tensor, cout: int) -> torch.Tensor:
         nodes = {0: x}
@@ -216,13 +243,15 @@ class SizeSupernet(nn.Module):
     def __init__(self, num_classes: int, bn: BNConfig = SEARCH_BN, cmax: int = max(CHANNELS)):
         super().__init__()
         self.stem = SlicedConv(3, cmax, 3, 1, bn, relu=False)
-        self.layers = nn.ModuleList(SlicedResBlock(cmax, bn) if i % 2 else SlicedCell(cmax, bn)
-                                    for i in range(5))
+        self.layers = nn.ModuleList(
+            SlicedResBlock(cmax, bn) if i % 2 else SlicedCell(cmax, bn) for i in range(5)
+        )
         self.head_bn = bn.make(cmax)
         self.classifier = nn.Linear(cmax, num_classes)
 
-    def forward(self, x: torch.Tensor, *, channels=None, width_weights: torch.Tensor | None = None
-                ) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, *, channels=None, width_weights: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``channels``: the five widths; or ``width_weights`` (5 x 8), one-hot per layer with
         straight-through gradients (SGNAS): each layer runs at its chosen width and its output
         is scaled by that choice's weight (value 1), so gradients reach every width logit."""

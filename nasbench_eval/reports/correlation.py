@@ -20,15 +20,18 @@ def precision_at_k(estimate: np.ndarray, truth: np.ndarray, k: int) -> float:
     return len(top_true & top_est) / k
 
 
-def rank_metrics(estimate, truth, *, ks=(10, 50, 100), top_fraction: float = 0.1,
-                 n_boot: int = 1000, seed: int = 0) -> dict:
+def rank_metrics(
+    estimate, truth, *, ks=(10, 50, 100), top_fraction: float = 0.1, n_boot: int = 1000, seed: int = 0
+) -> dict:
     est, tru = np.asarray(estimate, float), np.asarray(truth, float)
     if est.shape != tru.shape or len(est) < 3:
         raise ValueError("need matching estimate/truth arrays with at least 3 archs")
-    out = {"n": int(len(est)),
-           "kendall_tau": float(stats.kendalltau(est, tru).statistic),
-           "spearman_rho": float(stats.spearmanr(est, tru).statistic),
-           "pearson_r": float(stats.pearsonr(est, tru).statistic)}
+    out = {
+        "n": int(len(est)),
+        "kendall_tau": float(stats.kendalltau(est, tru).statistic),
+        "spearman_rho": float(stats.spearmanr(est, tru).statistic),
+        "pearson_r": float(stats.pearsonr(est, tru).statistic),
+    }
     for k in ks:
         out[f"precision_at_{k}"] = precision_at_k(est, tru, k)
     top = np.argsort(-tru, kind="stable")[: max(3, int(round(top_fraction * len(tru))))]

@@ -33,8 +33,9 @@ def _groups(records: list[dict]) -> dict[tuple[str, str], dict[str, list[dict]]]
         if "trajectory" not in r:  # one-shot methods (SGNAS) have no search trajectory
             continue
         out.setdefault((r["protocol"], r["search_dataset"]), {}).setdefault(r["method_title"], []).append(r)
-    return dict(sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]),
-                                                    PROTOCOLS.index(kv[0][0]))))
+    return dict(
+        sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]), PROTOCOLS.index(kv[0][0])))
+    )
 
 
 def _panels(n: int, width: float, height: float):
@@ -97,7 +98,7 @@ def trajectory_plot(records: list[dict], bench: Benchmark, path: Path, stamp: st
             enough = (~np.isnan(curves)).sum(0) * 2 > len(recs)  # most seeds have an incumbent
             mean[enough] = np.nanmean(curves[:, enough], 0)
             std[enough] = np.nanstd(curves[:, enough], 0)
-            line, = ax.plot(grid, mean, label=f"{title} ({len(recs)} seeds)", lw=1.8)
+            (line,) = ax.plot(grid, mean, label=f"{title} ({len(recs)} seeds)", lw=1.8)
             ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.18, lw=0)
         ax.set_xlabel("simulated search time (s)" if unit == "seconds" else "queries to the benchmark")
         ax.set_ylabel(f"test accuracy of best-so-far arch (%)\n{key}")
@@ -117,10 +118,17 @@ def _cost_values(bench: Benchmark, dataset: str, cost: str) -> tuple[np.ndarray,
         device = cost.split(":", 1)[1]
         key = f"{dataset}/-/latency_ms:{device}/-/-"
         if not bench.has(key):
-            devices = sorted({str(k.measure).split(":", 1)[1] for k in bench.keys()
-                              if k.dataset == dataset and k.measure.startswith("latency_ms:")})
-            raise MetricKeyError(f"no latency for device {device!r} on {dataset}; available: "
-                                 f"{', '.join(devices) or 'none (import a hardware table)'}")
+            devices = sorted(
+                {
+                    str(k.measure).split(":", 1)[1]
+                    for k in bench.keys()
+                    if k.dataset == dataset and k.measure.startswith("latency_ms:")
+                }
+            )
+            raise MetricKeyError(
+                f"no latency for device {device!r} on {dataset}; available: "
+                f"{', '.join(devices) or 'none (import a hardware table)'}"
+            )
         return np.asarray(bench.values(key)), f"latency on {device} (ms)"
     raise UnknownNameError(f"unknown cost {cost!r}; expected flops, params or latency:DEVICE")
 
@@ -146,8 +154,9 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
         x, xlabel = _cost_values(bench, dataset, cost)
-        ax.scatter(x, acc, s=3, c="0.75", alpha=0.35, lw=0, label=f"all {bench.space.size:,} archs",
-                   rasterized=True)
+        ax.scatter(
+            x, acc, s=3, c="0.75", alpha=0.35, lw=0, label=f"all {bench.space.size:,} archs", rasterized=True
+        )
         fc, fa = pareto_front(x, acc)
         ax.step(fc, fa, where="post", color="k", lw=1.2, label="Pareto front")
         by_method: dict[tuple[str, str], list[int]] = {}
@@ -156,8 +165,15 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
                 by_method.setdefault((r["method_title"], r["protocol"]), []).append(r["final"]["index"])
         for (title, protocol), idx in sorted(by_method.items()):
             idx = np.asarray(idx)
-            ax.scatter(x[idx], acc[idx], s=22, marker=markers[protocol], color=colors[title], alpha=0.7,
-                       label=f"{title} ({protocol}): {len(idx)} runs")
+            ax.scatter(
+                x[idx],
+                acc[idx],
+                s=22,
+                marker=markers[protocol],
+                color=colors[title],
+                alpha=0.7,
+                label=f"{title} ({protocol}): {len(idx)} runs",
+            )
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"test accuracy (%)\n{key}")
         ax.set_title(dataset)
@@ -168,8 +184,9 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
     _finish(fig, path, "Accuracy vs cost: the space, its Pareto front and the architectures found", stamp)
 
 
-def correlation_plot(estimate: np.ndarray, truth: np.ndarray, est_label: str, truth_label: str,
-                     metrics: dict, path: Path) -> None:
+def correlation_plot(
+    estimate: np.ndarray, truth: np.ndarray, est_label: str, truth_label: str, metrics: dict, path: Path
+) -> None:
     """Estimate vs truth and rank vs rank, with the headline correlations in the title."""
     path = Path(path)
     _check_suffix(path)
@@ -184,8 +201,10 @@ def correlation_plot(estimate: np.ndarray, truth: np.ndarray, est_label: str, tr
     axes[1].set_ylabel("rank of the ground truth")
     for ax in axes:
         ax.grid(alpha=0.3)
-    title = (f"Kendall tau {metrics['kendall_tau']:.3f}, Spearman {metrics['spearman_rho']:.3f}, "
-             f"top-10% tau {metrics['kendall_tau_top10pct']:.3f} ({metrics['n']:,} archs)")
+    title = (
+        f"Kendall tau {metrics['kendall_tau']:.3f}, Spearman {metrics['spearman_rho']:.3f}, "
+        f"top-10% tau {metrics['kendall_tau_top10pct']:.3f} ({metrics['n']:,} archs)"
+    )
     _finish(fig, path, title, None)
 
 
@@ -202,14 +221,23 @@ def sweep_plot(records: list[dict], bench: Benchmark, path: Path, stamp: str | N
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
         x, xlabel = _cost_values(bench, dataset, name)
-        ax.scatter(x, acc, s=3, c="0.8", alpha=0.35, lw=0, rasterized=True,
-                   label=f"all {bench.space.size:,} archs")
+        ax.scatter(
+            x, acc, s=3, c="0.8", alpha=0.35, lw=0, rasterized=True, label=f"all {bench.space.size:,} archs"
+        )
         fc, fa = pareto_front(x, acc)
         ax.step(fc, fa, where="post", color="k", lw=1.2, label="Pareto front")
         pts = [(t["target"], x[t["index"]], acc[t["index"]]) for r in recs for t in r["targets"]]
         tg, px, py = map(np.asarray, zip(*pts, strict=True))
-        sc = ax.scatter(px, py, c=tg, cmap="viridis", s=26, edgecolor="k", lw=0.4,
-                        label=f"generated ({len(recs)} seeds x {len(recs[0]['targets'])} targets)")
+        sc = ax.scatter(
+            px,
+            py,
+            c=tg,
+            cmap="viridis",
+            s=26,
+            edgecolor="k",
+            lw=0.4,
+            label=f"generated ({len(recs)} seeds x {len(recs[0]['targets'])} targets)",
+        )
         fig.colorbar(sc, ax=ax, label=f"target ({recs[0]['constraint']['unit']})")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"test accuracy (%)\n{key}")

@@ -44,8 +44,12 @@ def method_rows(records: list[dict]) -> list[Row]:
     def order(item):  # protocol, search dataset, then the methods' registry order
         (_, protocol, dataset, _), recs = item
         method = recs[0]["method"]
-        return (PROTOCOLS.index(protocol), SEARCH_DATASETS.index(dataset),
-                methods.index(method) if method in methods else len(methods), method)
+        return (
+            PROTOCOLS.index(protocol),
+            SEARCH_DATASETS.index(dataset),
+            methods.index(method) if method in methods else len(methods),
+            method,
+        )
 
     rows = []
     for (title, protocol, dataset, space), recs in sorted(groups.items(), key=order):
@@ -124,8 +128,12 @@ def render(rows: list[Row], fmt: str) -> str:
             w.writerow([r.label, *flat, r.cost])
         return buf.getvalue()
     if fmt == "latex":
-        lines = [r"\begin{tabular}{l" + "c" * (len(header) - 1) + "}", r"\toprule",
-                 " & ".join(header) + r" \\", r"\midrule"]
+        lines = [
+            r"\begin{tabular}{l" + "c" * (len(header) - 1) + "}",
+            r"\toprule",
+            " & ".join(header) + r" \\",
+            r"\midrule",
+        ]
         lines += [" & ".join(c.replace("±", r"$\pm$") for c in row) + r" \\" for row in body]
         return "\n".join([*lines, r"\bottomrule", r"\end{tabular}"]) + "\n"
     if fmt != "markdown":

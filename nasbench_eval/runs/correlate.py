@@ -30,8 +30,9 @@ def default_truth(bench: Benchmark, dataset: str) -> str:
         key = f"{dataset}/{split}/accuracy/{epochs}/mean"
         if bench.has(key) and not np.isnan(bench.values(key)).any():
             return key
-    raise MetricKeyError(f"the benchmark has no complete 200-epoch accuracy for {dataset}; "
-                         "import a table or pass --truth KEY")
+    raise MetricKeyError(
+        f"the benchmark has no complete 200-epoch accuracy for {dataset}; import a table or pass --truth KEY"
+    )
 
 
 def select_archs(bench: Benchmark, archs: str, seed: int) -> tuple[np.ndarray, str]:
@@ -53,9 +54,20 @@ def select_archs(bench: Benchmark, archs: str, seed: int) -> tuple[np.ndarray, s
     return idx, f"file {path}"
 
 
-def estimate(bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, *, data_root=None,
-             splits_dir=None, eval_batches: int = 10, recalibrate: int = 0, device: str = "cpu",
-             verify: bool = True, progress=lambda it, total: it) -> tuple[np.ndarray, dict]:
+def estimate(
+    bench: Benchmark,
+    spec: str,
+    dataset: str,
+    idx: np.ndarray,
+    *,
+    data_root=None,
+    splits_dir=None,
+    eval_batches: int = 10,
+    recalibrate: int = 0,
+    device: str = "cpu",
+    verify: bool = True,
+    progress=lambda it, total: it,
+) -> tuple[np.ndarray, dict]:
     ds = get_dataset(dataset).cost_name
     if spec in ("flops", "params"):
         return bench.query(f"{ds}/-/{spec}/-/-", idx), {"kind": "analytic", "key": f"{ds}/-/{spec}/-/-"}
@@ -67,9 +79,15 @@ def estimate(bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, *, data
 
         if data_root is None:
             raise MetricKeyError("a supernet estimator needs --data-root (the images to score on)")
-        est = SupernetEstimator.from_job(spec.split(":", 1)[1], data_root, splits_dir,
-                                         eval_batches=eval_batches, recalibrate_batches=recalibrate,
-                                         device=device, verify=verify)
+        est = SupernetEstimator.from_job(
+            spec.split(":", 1)[1],
+            data_root,
+            splits_dir,
+            eval_batches=eval_batches,
+            recalibrate_batches=recalibrate,
+            device=device,
+            verify=verify,
+        )
         start = time.perf_counter()
         archs = [bench.space.parse(bench.arch_at(int(i))) for i in idx]
         values = est.evaluate_many(archs, progress)
@@ -79,8 +97,17 @@ def estimate(bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, *, data
     return bench.query(key, idx), {"kind": "table", "key": str(key)}
 
 
-def correlate(bench: Benchmark, dataset: str, spec: str, *, truth: str | None = None, archs: str = "all",
-              seed: int = 0, n_boot: int = 1000, **estimator_options) -> dict:
+def correlate(
+    bench: Benchmark,
+    dataset: str,
+    spec: str,
+    *,
+    truth: str | None = None,
+    archs: str = "all",
+    seed: int = 0,
+    n_boot: int = 1000,
+    **estimator_options,
+) -> dict:
     truth_key = truth or default_truth(bench, dataset)
     idx, selection = select_archs(bench, archs, seed)
     true = bench.query(truth_key, idx)
@@ -90,12 +117,21 @@ def correlate(bench: Benchmark, dataset: str, spec: str, *, truth: str | None = 
         raise MetricKeyError(f"{spec}: fewer than 3 archs have both an estimate and the truth")
     metrics = rank_metrics(est[ok], true[ok], n_boot=n_boot, seed=seed)
     return {
-        "format": "nasbench-eval-correlation", "version": 1, "space": bench.space.name, "dataset": dataset,
-        "estimator": {"spec": spec, **described}, "truth": truth_key,
-        "truth_note": "200-epoch validation accuracy" if "/x-valid/" in truth_key else
-                      "200-epoch test accuracy (the benchmark has no complete validation column)",
-        "archs": {"selection": selection, "requested": int(len(idx)), "used": int(ok.sum()),
-                  "dropped_missing": int((~ok).sum())},
+        "format": "nasbench-eval-correlation",
+        "version": 1,
+        "space": bench.space.name,
+        "dataset": dataset,
+        "estimator": {"spec": spec, **described},
+        "truth": truth_key,
+        "truth_note": "200-epoch validation accuracy"
+        if "/x-valid/" in truth_key
+        else "200-epoch test accuracy (the benchmark has no complete validation column)",
+        "archs": {
+            "selection": selection,
+            "requested": int(len(idx)),
+            "used": int(ok.sum()),
+            "dropped_missing": int((~ok).sum()),
+        },
         "metrics": metrics,
         "benchmark_sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
         "provenance": provenance(),

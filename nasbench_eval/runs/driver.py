@@ -32,8 +32,9 @@ class SearchResult:
         return self.cumulative_cost[-1] if self.cumulative_cost else 0.0
 
 
-def run_search(method: Method, estimator: Estimator, budget: Budget, *, max_steps: int = 1_000_000
-               ) -> SearchResult:
+def run_search(
+    method: Method, estimator: Estimator, budget: Budget, *, max_steps: int = 1_000_000
+) -> SearchResult:
     if budget.unit != estimator.budget_unit:
         raise ValueError(f"budget in {budget.unit} but the estimator counts {estimator.budget_unit}")
     out = SearchResult()

@@ -31,13 +31,23 @@ REPORT_COLUMNS = (
     ("IN16 val", "ImageNet16-120/x-valid/accuracy/{E}/mean"),
     ("IN16 test", "ImageNet16-120/x-test/accuracy/{E}/mean"),
 )
-TIME_BUDGETS = {("nb201", "cifar10"): 12000.0, ("nats", "cifar10"): 20000.0,
-                ("nats", "cifar100"): 40000.0, ("nats", "ImageNet16-120"): 120000.0}
-QUERY_BUDGETS = {("nb201", "cifar10"): 120.0, ("nats", "cifar10"): 200.0,
-                 ("nats", "cifar100"): 200.0, ("nats", "ImageNet16-120"): 200.0}
+TIME_BUDGETS = {
+    ("nb201", "cifar10"): 12000.0,
+    ("nats", "cifar10"): 20000.0,
+    ("nats", "cifar100"): 40000.0,
+    ("nats", "ImageNet16-120"): 120000.0,
+}
+QUERY_BUDGETS = {
+    ("nb201", "cifar10"): 120.0,
+    ("nats", "cifar10"): 200.0,
+    ("nats", "cifar100"): 200.0,
+    ("nats", "ImageNet16-120"): 200.0,
+}
 #: hyper-parameters that differ between the protocols (a config file overrides them)
-METHOD_DEFAULTS = {("reinforce", "nb201"): {"learning_rate": 0.5},
-                   ("reinforce", "nats"): {"learning_rate": 0.01}}
+METHOD_DEFAULTS = {
+    ("reinforce", "nb201"): {"learning_rate": 0.5},
+    ("reinforce", "nats"): {"learning_rate": 0.01},
+}
 SEARCH_EPOCHS = {"nats-tss": 12, "nats-sss": 12}
 FINAL_EPOCHS = {"nats-tss": 200, "nats-sss": 90}
 
@@ -65,9 +75,12 @@ def get_protocol(name: str, space: str, dataset: str) -> Protocol:
     if name not in PROTOCOLS:
         raise UnknownNameError(f"unknown protocol {name!r}; expected one of {', '.join(PROTOCOLS)}")
     if dataset not in SEARCH_DATASETS:
-        raise UnknownNameError(f"unknown search dataset {dataset!r}; expected one of "
-                               f"{', '.join(SEARCH_DATASETS)}")
+        raise UnknownNameError(
+            f"unknown search dataset {dataset!r}; expected one of {', '.join(SEARCH_DATASETS)}"
+        )
     if (name, dataset) not in TIME_BUDGETS:
-        raise UnknownNameError("the nb201 protocol searches on cifar10 only (it reports all "
-                               "three datasets); use --protocol nats for per-dataset searches")
+        raise UnknownNameError(
+            "the nb201 protocol searches on cifar10 only (it reports all "
+            "three datasets); use --protocol nats for per-dataset searches"
+        )
     return Protocol(name, space, dataset)

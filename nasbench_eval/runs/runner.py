@@ -58,8 +58,13 @@ def run_one(spec: RunSpec, seed: int) -> dict:
     budget = Budget(spec.budget or protocol.budget(estimator.budget_unit), estimator.budget_unit)
     method_cls = get_method(spec.method)
     config = {**METHOD_DEFAULTS.get((spec.method, spec.protocol), {}), **spec.config}
-    method = method_cls(bench.space, np.random.default_rng(seed), max_fidelity=estimator.max_fidelity,
-                        fidelities=estimator.fidelities, **config)
+    method = method_cls(
+        bench.space,
+        np.random.default_rng(seed),
+        max_fidelity=estimator.max_fidelity,
+        fidelities=estimator.fidelities,
+        **config,
+    )
     result = run_search(method, estimator, budget)
     final_index = estimator.index(result.final)
     metrics = {}
@@ -67,13 +72,19 @@ def run_one(spec: RunSpec, seed: int) -> dict:
         value = bench.query(key, final_index) if bench.has(key) else math.nan
         metrics[key] = None if math.isnan(value) else value
     return {
-        "method": spec.method, "method_title": method_cls.title, "space": spec.space,
-        "protocol": spec.protocol, "search_dataset": spec.dataset, "seed": seed,
+        "method": spec.method,
+        "method_title": method_cls.title,
+        "space": spec.space,
+        "protocol": spec.protocol,
+        "search_dataset": spec.dataset,
+        "seed": seed,
         "config": {**asdict(spec), "config": method.config},
         "estimator": estimator.describe(),
         "budget": {"limit": budget.limit, "unit": budget.unit, "used": result.used},
-        "benchmark": {"space": bench.space.name,
-                      "sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources]},
+        "benchmark": {
+            "space": bench.space.name,
+            "sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
+        },
         "provenance": provenance(),
         "trajectory": {
             "index": [estimator.index(a) for a in result.archs],
@@ -81,8 +92,11 @@ def run_one(spec: RunSpec, seed: int) -> dict:
             "estimate": [None if math.isnan(v) else v for v in result.estimates],
             "cumulative_cost": result.cumulative_cost,
         },
-        "final": {"index": final_index, "arch": bench.space.format(result.final),
-                  "estimate": float(estimator.evaluate(result.final).value)},
+        "final": {
+            "index": final_index,
+            "arch": bench.space.format(result.final),
+            "estimate": float(estimator.evaluate(result.final).value),
+        },
         "final_metrics": metrics,
         "wall_time_s": time.perf_counter() - start,
     }
@@ -108,9 +122,15 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(seeds)
 
 
-def run_seeds(spec: RunSpec, seeds: Iterable[int], out: Path, *, workers: int = 1,
-              overwrite: bool = False, progress: Callable = lambda it, total: it
-              ) -> tuple[list[Path], list[Path]]:
+def run_seeds(
+    spec: RunSpec,
+    seeds: Iterable[int],
+    out: Path,
+    *,
+    workers: int = 1,
+    overwrite: bool = False,
+    progress: Callable = lambda it, total: it,
+) -> tuple[list[Path], list[Path]]:
     """Run every seed without a record yet (all with ``overwrite``); returns (written, kept)."""
     spec.validate()
     jobs, kept = [], []

@@ -133,9 +133,7 @@ def _tss_model(dataset: str, measure: str) -> CostModel:
     const += _resblock(c, 2 * c, stages[1][1], measure)
     const += _resblock(2 * c, 4 * c, stages[2][1], measure)
     const += _head(4 * c, d.num_classes, measure) + d.num_classes
-    per_op = [
-        sum(TSS_CELLS_PER_STAGE * _tss_op(op, ch, hw, measure) for ch, hw in stages) for op in OPS
-    ]
+    per_op = [sum(TSS_CELLS_PER_STAGE * _tss_op(op, ch, hw, measure) for ch, hw in stages) for op in OPS]
     unary = np.tile(np.asarray(per_op, np.float64), (TopologySpace.num_positions, 1))
     return CostModel(const / 1e6, unary / 1e6, None)
 

@@ -35,18 +35,14 @@ class TopologySpace(SearchSpace):
             raise self._fail(text, f"expected a string, got {type(text).__name__}")
         groups = text.split("+")
         if len(groups) != NUM_NODES - 1:
-            raise self._fail(
-                text, f"expected {NUM_NODES - 1} nodes separated by '+', found {len(groups)}"
-            )
+            raise self._fail(text, f"expected {NUM_NODES - 1} nodes separated by '+', found {len(groups)}")
         arch: list[int] = []
         for node, group in enumerate(groups, start=1):
             if len(group) < 2 or group[0] != "|" or group[-1] != "|":
                 raise self._fail(text, f"node {node} must be written as |op~j|...| (stray characters?)")
             tokens = group[1:-1].split("|")
             if len(tokens) != node:
-                raise self._fail(
-                    text, f"node {node} needs {node} incoming edge(s), found {len(tokens)}"
-                )
+                raise self._fail(text, f"node {node} needs {node} incoming edge(s), found {len(tokens)}")
             for source, token in enumerate(tokens):
                 m = _TOKEN.fullmatch(token)
                 if m is None:
@@ -59,9 +55,7 @@ class TopologySpace(SearchSpace):
                         text, f"node index {j} out of range for node {node} (allowed 0..{node - 1})"
                     )
                 if j != source or m.group(2) != str(j):
-                    raise self._fail(
-                        text, f"node {node} must list its inputs in order ~0..~{node - 1}"
-                    )
+                    raise self._fail(text, f"node {node} must list its inputs in order ~0..~{node - 1}")
                 arch.append(_OP_INDEX[op])
         return tuple(arch)
 

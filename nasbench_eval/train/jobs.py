@@ -32,38 +32,83 @@ def _prepare(out: Path, resume: bool, overwrite: bool) -> None:
         if overwrite:
             shutil.rmtree(out)
         elif not resume:
-            raise NasbenchEvalError(f"{out} already holds a training job; use --resume to continue it "
-                                    "or --overwrite to start over")
+            raise NasbenchEvalError(
+                f"{out} already holds a training job; use --resume to continue it "
+                "or --overwrite to start over"
+            )
     out.mkdir(parents=True, exist_ok=True)
 
 
 def _batches(part, splits, batch_size, *, train: bool, device, seed=0, limit=None):
     if limit is not None:
         part = type(part)(part.images[:limit], part.labels[:limit])
-    return DeviceBatches(part, batch_size, mean=splits.mean, std=splits.std, pad=splits.pad,
-                         augment=train, shuffle=train, device=device, drop_last=False,
-                         generator=torch.Generator().manual_seed(seed))
+    return DeviceBatches(
+        part,
+        batch_size,
+        mean=splits.mean,
+        std=splits.std,
+        pad=splits.pad,
+        augment=train,
+        shuffle=train,
+        device=device,
+        drop_last=False,
+        generator=torch.Generator().manual_seed(seed),
+    )
 
 
-def train_network(space: str, arch: str, dataset: str, *, out: Path, data_root, splits_dir=None,
-                  epochs: int | None = None, recipe: str = "200E", seed: int = 0, device: str = "cpu",
-                  verify: bool = True, compile: bool = False, bf16: bool | None = None, resume: bool = False,
-                  overwrite: bool = False, progress: bool = True, limit_train: int | None = None) -> dict:
+def train_network(
+    space: str,
+    arch: str,
+    dataset: str,
+    *,
+    out: Path,
+    data_root,
+    splits_dir=None,
+    epochs: int | None = None,
+    recipe: str = "200E",
+    seed: int = 0,
+    device: str = "cpu",
+    verify: bool = True,
+    compile: bool = False,
+    bf16: bool | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    limit_train: int | None = None,
+) -> dict:
     """Train one architecture with a benchmark recipe; report accuracy on every eval split."""
     sp = get_space(space)
     arch_str = sp.format(sp.to_arch(arch))
     rec = get_recipe(recipe).with_epochs(epochs)
     out = Path(out)
-    config = {"job": "train", "space": sp.name, "arch": arch_str, "dataset": dataset, "recipe": recipe,
-              "epochs": rec.epochs, "seed": seed, "limit_train": limit_train,
-              "bf16": bf16 if bf16 is not None else device.startswith("cuda")}
+    config = {
+        "job": "train",
+        "space": sp.name,
+        "arch": arch_str,
+        "dataset": dataset,
+        "recipe": recipe,
+        "epochs": rec.epochs,
+        "seed": seed,
+        "limit_train": limit_train,
+        "bf16": bf16 if bf16 is not None else device.startswith("cuda"),
+    }
     _prepare(out, resume, overwrite)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify)
     model = build_network(sp, arch_str, dataset)
-    trainer = Trainer(model, rec, _batches(splits.train, splits, rec.batch_size, train=True, device=device,
-                                           seed=seed, limit=limit_train),
-                      out, seed=seed, device=device, compile=compile, bf16=bf16, progress=progress,
-                      config=config)
+    trainer = Trainer(
+        model,
+        rec,
+        _batches(
+            splits.train, splits, rec.batch_size, train=True, device=device, seed=seed, limit=limit_train
+        ),
+        out,
+        seed=seed,
+        device=device,
+        compile=compile,
+        bf16=bf16,
+        progress=progress,
+        config=config,
+    )
     trainer.resume()
     write_json_atomic(out / "config.json", config)
     start = time.perf_counter()
@@ -73,8 +118,14 @@ def train_network(space: str, arch: str, dataset: str, *, out: Path, data_root, 
         acc, loss = trainer.evaluate(_batches(part, splits, 512, train=False, device=device))
         metrics[f"{dataset}/{name}/accuracy/{rec.epochs}/seed{seed}"] = acc
         metrics[f"{dataset}/{name}/loss/{rec.epochs}/seed{seed}"] = loss
-    result = {**config, "metrics": metrics, "log": trainer.log, "wall_time_s": time.perf_counter() - start,
-              "device": device, "provenance": provenance()}
+    result = {
+        **config,
+        "metrics": metrics,
+        "log": trainer.log,
+        "wall_time_s": time.perf_counter() - start,
+        "device": device,
+        "provenance": provenance(),
+    }
     write_json_atomic(out / "result.json", result)
     return result
 
@@ -82,30 +133,64 @@ def train_network(space: str, arch: str, dataset: str, *, out: Path, data_root, 
 def sample_path(space):
     """Uniform single-path sampling (RSPS / SPOS / SGNAS supernet training)."""
     if space.name == "nats-tss":
+
         def fwd(model, x, gen):
-            arch = tuple(int(c) for c in torch.randint(0, space.num_choices, (space.num_positions,),
-                                                       generator=gen))
+            arch = tuple(
+                int(c) for c in torch.randint(0, space.num_choices, (space.num_positions,), generator=gen)
+            )
             return model(x, arch=arch)
     else:
+
         def fwd(model, x, gen):
             idx = torch.randint(0, space.num_choices, (space.num_positions,), generator=gen)
             return model(x, channels=tuple(space.channels(tuple(int(i) for i in idx))))
+
     return fwd
 
 
-def supernet_config(space: str, dataset: str, epochs: int | None, recipe: str, bn: BNConfig, seed: int,
-                    limit_train: int | None) -> dict:
+def supernet_config(
+    space: str,
+    dataset: str,
+    epochs: int | None,
+    recipe: str,
+    bn: BNConfig,
+    seed: int,
+    limit_train: int | None,
+) -> dict:
     rec = get_recipe(recipe).with_epochs(epochs)
-    return {"job": "supernet", "space": get_space(space).name, "dataset": dataset, "recipe": recipe,
-            "epochs": rec.epochs, "bn_affine": bn.affine, "bn_track_running_stats": bn.track_running_stats,
-            "seed": seed, "sampling": "uniform single path", "limit_train": limit_train}
+    return {
+        "job": "supernet",
+        "space": get_space(space).name,
+        "dataset": dataset,
+        "recipe": recipe,
+        "epochs": rec.epochs,
+        "bn_affine": bn.affine,
+        "bn_track_running_stats": bn.track_running_stats,
+        "seed": seed,
+        "sampling": "uniform single path",
+        "limit_train": limit_train,
+    }
 
 
-def train_supernet(space: str, dataset: str, *, out: Path, data_root, splits_dir=None,
-                   epochs: int | None = None, recipe: str = "weight-sharing", bn: BNConfig = SEARCH_BN,
-                   seed: int = 0, device: str = "cpu", verify: bool = True, bf16: bool | None = None,
-                   resume: bool = False, overwrite: bool = False, progress: bool = True,
-                   limit_train: int | None = None) -> dict:
+def train_supernet(
+    space: str,
+    dataset: str,
+    *,
+    out: Path,
+    data_root,
+    splits_dir=None,
+    epochs: int | None = None,
+    recipe: str = "weight-sharing",
+    bn: BNConfig = SEARCH_BN,
+    seed: int = 0,
+    device: str = "cpu",
+    verify: bool = True,
+    bf16: bool | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    limit_train: int | None = None,
+) -> dict:
     """Uniform single-path supernet training on the dataset's search split."""
     sp = get_space(space)
     rec = get_recipe(recipe).with_epochs(epochs)
@@ -114,16 +199,32 @@ def train_supernet(space: str, dataset: str, *, out: Path, data_root, splits_dir
     _prepare(out, resume, overwrite)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify, search=True)
     model = build_supernet(sp, dataset, bn)
-    trainer = Trainer(model, rec, _batches(splits.train, splits, rec.batch_size, train=True, device=device,
-                                           seed=seed, limit=limit_train),
-                      out, seed=seed, forward=sample_path(sp), device=device, bf16=bf16, progress=progress,
-                      config=config, grad_clip=5.0)
+    trainer = Trainer(
+        model,
+        rec,
+        _batches(
+            splits.train, splits, rec.batch_size, train=True, device=device, seed=seed, limit=limit_train
+        ),
+        out,
+        seed=seed,
+        forward=sample_path(sp),
+        device=device,
+        bf16=bf16,
+        progress=progress,
+        config=config,
+        grad_clip=5.0,
+    )
     trainer.resume()
     write_json_atomic(out / "config.json", config)
     start = time.perf_counter()
     trainer.fit()
-    result = {**config, "log": trainer.log, "wall_time_s": time.perf_counter() - start, "device": device,
-              "provenance": provenance()}
+    result = {
+        **config,
+        "log": trainer.log,
+        "wall_time_s": time.perf_counter() - start,
+        "device": device,
+        "provenance": provenance(),
+    }
     write_json_atomic(out / "result.json", result)
     return result
 
@@ -133,5 +234,7 @@ def load_config(out: Path) -> dict:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise BenchmarkFileError(f"{out} is not a training job folder (cannot read {path.name}: "
-                                 f"{getattr(exc, 'strerror', None) or exc})") from None
+        raise BenchmarkFileError(
+            f"{out} is not a training job folder (cannot read {path.name}: "
+            f"{getattr(exc, 'strerror', None) or exc})"
+        ) from None

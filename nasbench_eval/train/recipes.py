@@ -58,9 +58,15 @@ def read_config(path) -> Recipe:
         v = {k: val[1] for k, val in raw.items()}
         if v.get("scheduler") != "cos" or v.get("optim") != "SGD":
             raise ValueError("only the cosine / SGD recipes are supported")
-        return Recipe(int(v["epochs"]), float(v["LR"]), float(v["eta_min"]), float(v["decay"]),
-                      int(v["batch_size"]), float(v["momentum"]), bool(int(v["nesterov"])),
-                      int(v.get("warmup", 0)))
+        return Recipe(
+            int(v["epochs"]),
+            float(v["LR"]),
+            float(v["eta_min"]),
+            float(v["decay"]),
+            int(v["batch_size"]),
+            float(v["momentum"]),
+            bool(int(v["nesterov"])),
+            int(v.get("warmup", 0)),
+        )
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise BenchmarkFileError(f"cannot read recipe {path}: {exc}") from None
-

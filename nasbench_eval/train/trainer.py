@@ -60,11 +60,23 @@ def load_checkpoint(path: Path) -> dict:
 
 
 class Trainer:
-    def __init__(self, model: nn.Module, recipe: Recipe, train: DeviceBatches, out_dir: Path, *,
-                 seed: int = 0, forward: Forward = plain_forward, device: str = "cpu",
-                 compile: bool = False, bf16: bool | None = None, progress: bool = True,
-                 config: dict | None = None,
-                 grad_clip: float | None = None, stop_after_steps: int | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        recipe: Recipe,
+        train: DeviceBatches,
+        out_dir: Path,
+        *,
+        seed: int = 0,
+        forward: Forward = plain_forward,
+        device: str = "cpu",
+        compile: bool = False,
+        bf16: bool | None = None,
+        progress: bool = True,
+        config: dict | None = None,
+        grad_clip: float | None = None,
+        stop_after_steps: int | None = None,
+    ):
         self.device = torch.device(device)
         self.cuda = self.device.type == "cuda"
         self.bf16 = self.cuda if bf16 is None else bf16  # CPU: opt-in (fast with AMX, not exact)
@@ -82,19 +94,30 @@ class Trainer:
         self.sampler = torch.Generator().manual_seed(seed + 1)
         self.grad_clip = grad_clip
         # NB201 applies weight decay to every parameter
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
-                                         weight_decay=recipe.weight_decay, nesterov=recipe.nesterov)
+        self.optimizer = torch.optim.SGD(
+            self.model.parameters(),
+            lr=recipe.lr,
+            momentum=recipe.momentum,
+            weight_decay=recipe.weight_decay,
+            nesterov=recipe.nesterov,
+        )
         self.criterion = nn.CrossEntropyLoss()
         self.epoch = 0
         self.log: list[dict] = []
 
     # -- state ------------------------------------------------------------------------------
     def state(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "epoch": self.epoch, "data_rng": self.train_batches.generator.get_state(),
-                "sample_rng": self.sampler.get_state(), "torch_rng": torch.get_rng_state(),
-                "log": json.dumps(self.log), "recipe": json.dumps(asdict(self.recipe)),
-                "config": json.dumps(self.config)}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "epoch": self.epoch,
+            "data_rng": self.train_batches.generator.get_state(),
+            "sample_rng": self.sampler.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "log": json.dumps(self.log),
+            "recipe": json.dumps(asdict(self.recipe)),
+            "config": json.dumps(self.config),
+        }
 
     def resume(self) -> bool:
         path = self.out / CHECKPOINT
@@ -127,8 +150,14 @@ class Trainer:
             self.model.train()
             start = time.perf_counter()
             loss_sum, correct, seen = 0.0, 0, 0
-            bar = tqdm(self.train_batches, total=n, desc=f"epoch {self.epoch + 1}/{self.recipe.epochs}",
-                       disable=not self.progress, leave=False, unit="batch")
+            bar = tqdm(
+                self.train_batches,
+                total=n,
+                desc=f"epoch {self.epoch + 1}/{self.recipe.epochs}",
+                disable=not self.progress,
+                leave=False,
+                unit="batch",
+            )
             for i, (x, y) in enumerate(bar):
                 lr = cosine_lr(self.recipe, self.epoch + i / n)
                 for group in self.optimizer.param_groups:
@@ -148,9 +177,16 @@ class Trainer:
                 if self.stop_after_steps is not None and steps >= self.stop_after_steps:
                     raise KeyboardInterrupt("stopped for a test")
             self.epoch += 1
-            self.log.append({"epoch": self.epoch, "lr_end": lr, "train_loss": loss_sum / seen,
-                             "train_accuracy": 100.0 * correct / seen, "seconds": time.perf_counter() - start,
-                             "images_per_second": seen / (time.perf_counter() - start)})
+            self.log.append(
+                {
+                    "epoch": self.epoch,
+                    "lr_end": lr,
+                    "train_loss": loss_sum / seen,
+                    "train_accuracy": 100.0 * correct / seen,
+                    "seconds": time.perf_counter() - start,
+                    "images_per_second": seen / (time.perf_counter() - start),
+                }
+            )
             save_checkpoint(self.out / CHECKPOINT, self.state())
             self._write_log()
         return self.log
