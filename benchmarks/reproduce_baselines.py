@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import shlex
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,13 +31,15 @@ def main() -> None:
     a = ap.parse_args()
     cfg = json.loads(a.config.read_text())
 
+    from nasbench_eval.analysis.plots import cost_plot, trajectory_plot
+    from nasbench_eval.analysis.table import method_rows, optimal_row, reference_note, reference_rows, render
     from nasbench_eval.bench import open_benchmark
     from nasbench_eval.bench.importers import read_source
     from nasbench_eval.bench.store import import_batch
-    from nasbench_eval.reports.plots import cost_plot, trajectory_plot
-    from nasbench_eval.reports.table import method_rows, optimal_row, reference_note, reference_rows, render
-    from nasbench_eval.runs.record import find_records, git_commit
-    from nasbench_eval.runs.runner import RunSpec, parse_seeds, run_seeds
+    from nasbench_eval.provenance import stamp
+    from nasbench_eval.records import find_records
+    from nasbench_eval.runs.runner import parse_seeds, run_seeds
+    from nasbench_eval.runs.spec import RunSpec
 
     home = a.home or Path(tempfile.mkdtemp(prefix="nbe-home-"))
     runs = a.runs or Path(tempfile.mkdtemp(prefix="nbe-runs-"))
@@ -65,19 +65,18 @@ def main() -> None:
     records = [r for _, r in find_records([runs])]
 
     a.out.mkdir(parents=True, exist_ok=True)
-    sources = ", ".join(f"{Path(s['path']).name} md5 {s['md5']}" for s in bench.sources)
-    command = "python " + " ".join(shlex.quote(x) for x in sys.argv)
-    stamp = f"{command} | commit {git_commit()} | data: {sources}"
+    st = stamp(bench.sources, root=ROOT)
+    sources = ", ".join(f"{name} md5 {md5}" for name, md5 in st.data)
     rows = method_rows(records) + [optimal_row(bench)] + reference_rows("nb201")
     (a.out / "table.md").write_text(
-        f"<!-- {stamp} -->\n\n{render(rows, 'markdown')}\n{reference_note('nb201')}\n\n"
-        f"Made by `{command}` at commit `{git_commit()}` from {sources}.\n"
+        f"<!-- {st.line} -->\n\n{render(rows, 'markdown')}\n{reference_note('nb201')}\n\n"
+        f"Made by `{st.command}` at commit `{st.commit}` from {sources}.\n"
     )
-    trajectory_plot(records, bench, a.out / "trajectory.png", stamp=stamp)
-    cost_plot(records, bench, cfg["cost_plot"], a.out / "cost.png", stamp=stamp)
+    trajectory_plot(records, bench, a.out / "trajectory.png", stamp=st.line)
+    cost_plot(records, bench, cfg["cost_plot"], a.out / "cost.png", stamp=st.line)
     with open(a.out / "records.csv", "w", newline="") as f:
         w = csv.writer(f)
-        keys = list(records[0]["final_metrics"])
+        keys = list(records[0].final_metrics)
         w.writerow(
             [
                 "method",
@@ -91,27 +90,25 @@ def main() -> None:
                 *keys,
             ]
         )
-        for r in sorted(records, key=lambda r: (r["method"], r["protocol"], r["search_dataset"], r["seed"])):
+        for r in sorted(records, key=lambda r: (r.method, r.protocol, r.search_dataset, r.seed)):
             w.writerow(
                 [
-                    r["method"],
-                    r["protocol"],
-                    r["search_dataset"],
-                    r["seed"],
-                    r["budget"]["used"],
-                    r["budget"]["unit"],
-                    r["final"]["index"],
-                    r["final"]["arch"],
-                    *["" if r["final_metrics"][k] is None else r["final_metrics"][k] for k in keys],
+                    r.method,
+                    r.protocol,
+                    r.search_dataset,
+                    r.seed,
+                    r.budget.used,
+                    r.budget.unit,
+                    r.final.index,
+                    r.final.arch,
+                    *["" if r.final_metrics[k] is None else r.final_metrics[k] for k in keys],
                 ]
             )
     (a.out / "STAMP.json").write_text(
         json.dumps(
             {
-                "command": command,
-                "commit": git_commit(),
+                **st.to_dict(),
                 "config": cfg,
-                "data_sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
                 "runs": len(records),
                 "seconds": {"import": round(t_import, 2), "search": round(t_runs, 2)},
             },

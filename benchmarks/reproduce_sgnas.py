@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,14 +28,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "sgnas")
     a = ap.parse_args()
+    from nasbench_eval.analysis.plots import sweep_plot
+    from nasbench_eval.analysis.table import method_rows, optimal_row, reference_note, reference_rows, render
     from nasbench_eval.bench import open_benchmark
     from nasbench_eval.bench.importers import read_source
     from nasbench_eval.bench.store import import_batch
-    from nasbench_eval.reports.plots import sweep_plot
-    from nasbench_eval.reports.table import method_rows, optimal_row, reference_note, reference_rows, render
-    from nasbench_eval.runs.generate import SGNASSpec, run_sgnas
-    from nasbench_eval.runs.record import git_commit
-    from nasbench_eval.runs.runner import parse_seeds
+    from nasbench_eval.provenance import stamp
+    from nasbench_eval.records import load_record
+    from nasbench_eval.runs.runner import parse_seeds, run_seeds
+    from nasbench_eval.runs.spec import RunSpec
 
     home = Path(tempfile.mkdtemp(prefix="nbe-home-"))
     runs = Path(tempfile.mkdtemp(prefix="nbe-sgnas-"))
@@ -46,37 +45,31 @@ def main() -> None:
     bench = open_benchmark("nats-tss", home)
     records, seconds = [], []
     for constraint, targets, seeds in SWEEPS:
+        spec = RunSpec("sgnas", config={"constraint": constraint, "targets": targets}, home=str(home))
         for seed in parse_seeds(seeds):
             start = time.perf_counter()
-            records.append(
-                run_sgnas(
-                    SGNASSpec(constraint=constraint, targets=targets, home=str(home)),
-                    seed,
-                    runs / f"{constraint.replace(':', '_')}-{seed}.json",
-                )
-            )
+            (path,), _ = run_seeds(spec, [seed], runs / constraint.replace(":", "_"))
+            records.append(load_record(path))
             seconds.append(time.perf_counter() - start)
-    sources = ", ".join(f"{Path(s['path']).name} md5 {s['md5']}" for s in bench.sources)
-    command = "python " + " ".join(shlex.quote(x) for x in sys.argv)
-    stamp = f"{command} | commit {git_commit()} | data: {sources}"
+    st = stamp(bench.sources, root=ROOT)
     a.out.mkdir(parents=True, exist_ok=True)
-    flops = [r for r in records if r["constraint"]["name"] == "flops"]
+    flops = [r for r in records if r.sweep.constraint["name"] == "flops"]
     rows = method_rows(flops) + [optimal_row(bench)] + reference_rows("nb201")
     (a.out / "table.md").write_text(
-        f"<!-- {stamp} -->\n\nSGNAS with the table estimator (a nasbench-eval variant), FLOPs targets, "
+        f"<!-- {st.line} -->\n\nSGNAS with the table estimator (a nasbench-eval variant), FLOPs targets, "
         f"{len(flops)} seeds; per seed the generated arch with the best estimated (12-epoch) validation "
         f"accuracy over the target sweep.\n\n{render(rows, 'markdown')}\n{reference_note('nb201')}\n"
     )
     lines = [
-        f"<!-- {stamp} -->",
+        f"<!-- {st.line} -->",
         "",
         "| constraint | seeds | targets | Kendall tau (target vs achieved) | "
         "median rel. error | within 5% | achievable within 5% | median regret C10 / C100 / IN16 test |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for constraint, _, _ in SWEEPS:
-        recs = [r for r in records if r["constraint"]["name"] == constraint]
-        s = [r["summary"] for r in recs]
+        recs = [r for r in records if r.sweep.constraint["name"] == constraint]
+        s = [r.sweep.summary for r in recs]
 
         def ms(values):
             v = np.asarray(values, float)
@@ -86,7 +79,8 @@ def main() -> None:
             ms([x["regret"][k]["median"] for x in s]) for k in ("C10 test", "C100 test", "IN16 test")
         )
         lines.append(
-            f"| {constraint} ({recs[0]['constraint']['unit']}) | {len(recs)} | {len(recs[0]['targets'])} | "
+            f"| {constraint} ({recs[0].sweep.constraint['unit']}) | {len(recs)} | "
+            f"{len(recs[0].sweep.targets)} | "
             f"{ms([x['kendall_tau_target_vs_achieved'] for x in s])} | "
             f"{ms([x['median_relative_error'] for x in s])} | "
             f"{ms([x['share_within_5pct'] for x in s])} | {s[0]['achievable_within_5pct']:.2f} | {reg} |"
@@ -98,14 +92,12 @@ def main() -> None:
         "'achievable within 5%' = share of targets for which some arch of the space lies within 5%.",
     ]
     (a.out / "sweep.md").write_text("\n".join(lines) + "\n")
-    sweep_plot(records, bench, a.out / "sweep.png", stamp=stamp)
+    sweep_plot(records, bench, a.out / "sweep.png", stamp=st.line)
     (a.out / "STAMP.json").write_text(
         json.dumps(
             {
-                "command": command,
-                "commit": git_commit(),
+                **st.to_dict(),
                 "sweeps": SWEEPS,
-                "data_sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
                 "seconds_per_run": {"mean": float(np.mean(seconds)), "max": float(np.max(seconds))},
             },
             indent=1,

@@ -33,7 +33,7 @@ def main() -> None:
     torch.manual_seed(0)
 
     from nasbench_eval.estimators.supernet import SupernetEstimator
-    from nasbench_eval.nets.supernet import TopologySupernet
+    from nasbench_eval.nets.topology import TopologySupernet
     from nasbench_eval.spaces import get_space
     from nasbench_eval.train.trainer import CHECKPOINT, load_checkpoint
 

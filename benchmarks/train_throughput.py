@@ -50,7 +50,7 @@ def steps_per_second(model, forward, batch, device, steps, warmup=2):
 
 def ours(device):
     from nasbench_eval.nets import build_network
-    from nasbench_eval.nets.supernet import TopologySupernet
+    from nasbench_eval.nets.topology import TopologySupernet
     from nasbench_eval.spaces import get_space
 
     space = get_space("nats-tss")

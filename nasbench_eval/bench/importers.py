@@ -25,9 +25,9 @@ import numpy as np
 from ..errors import ArchError, BenchmarkFileError, MetricKeyError
 from ..spaces import get_space
 from ..spaces.costs import costs
-from .batch import Batch, Source
+from .columns import Batch, Source
 from .keys import parse_key
-from .records import CostCheck, record_metrics
+from .official import CostCheck, record_metrics
 from .safe_pickle import pickle_module, read_bz2
 
 NATS_SIMPLE = re.compile(r"NATS-(tss|sss)-v1_0-[0-9a-f]{5}-simple")

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ConflictError
 from ..spaces import get_space
 from . import layout
-from .batch import Batch
+from .columns import Batch
 
 #: values closer than this are the same value (tables often round to 4 decimals)
 ATOL = 5e-5

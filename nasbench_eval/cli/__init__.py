@@ -9,6 +9,7 @@ import click
 from ..errors import NasbenchEvalError
 from .correlate import correlate
 from .data import data
+from .list import list_
 from .plot import plot
 from .query import query
 from .run import run
@@ -55,3 +56,4 @@ main.add_command(plot)
 main.add_command(train)
 main.add_command(supernet)
 main.add_command(correlate)
+main.add_command(list_)

@@ -27,7 +27,7 @@ from ..spaces import SPACE_HELP
     "--estimator",
     "spec",
     required=True,
-    help="A metric key, flops, params, latency:DEVICE or supernet:JOB_DIR.",
+    help="A metric key, flops, params, latency:DEVICE, supernet:JOB_DIR or file:PATH.csv[:COLUMN].",
 )
 @click.option(
     "--truth",
@@ -143,7 +143,7 @@ def correlate(
         write_json_atomic(path, record)
         click.echo(f"record: {path}")
     if plot_file:
-        from ..reports.plots import correlation_plot
+        from ..analysis.plots import correlation_plot
 
         correlation_plot(
             np.asarray(record["estimates"]),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
+from ..analysis.plots import cost_plot, sweep_plot, trajectory_plot
 from ..bench import open_benchmark
 from ..errors import NasbenchEvalError
-from ..reports.plots import cost_plot, trajectory_plot
-from ..runs.record import find_records
+from ..records import find_records
 
 
 def _load(obj, run_dirs):
     records = [r for _, r in find_records(run_dirs)]
-    spaces = {r["space"] for r in records}
+    spaces = {r.space for r in records}
     if len(spaces) > 1:
         raise NasbenchEvalError(f"records from several spaces ({', '.join(sorted(spaces))})")
     return records, open_benchmark(spaces.pop(), obj["home"])
@@ -36,11 +36,27 @@ def trajectory(obj, run_dirs, output):
 
 @plot.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
-@click.option("--cost", default="flops", show_default=True, help="flops, params or latency:DEVICE.")
+@click.option(
+    "--cost",
+    default="flops",
+    show_default=True,
+    help="An estimator spec for the x axis: flops, params, latency:DEVICE, file:PATH.csv, ...",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.pass_obj
 def cost(obj, run_dirs, cost, output):
     """The whole space (accuracy vs cost), its Pareto front, and the archs the runs found."""
     records, bench = _load(obj, run_dirs)
     cost_plot(records, bench, cost, output)
+    click.echo(f"wrote {output}")
+
+
+@plot.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+def sweep(obj, run_dirs, output):
+    """Generative methods: the generated arch of every target on the accuracy-vs-cost plane."""
+    records, bench = _load(obj, run_dirs)
+    sweep_plot(records, bench, output)
     click.echo(f"wrote {output}")

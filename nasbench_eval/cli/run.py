@@ -1,101 +1,115 @@
-"""``nasbench-eval run``."""
+"""``nasbench-eval run``: every method, every kind, through one command."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
-from ..errors import NasbenchEvalError
 from ..methods import METHODS
-from ..runs.generate import SGNASSpec, run_sgnas, sgnas_record_path
-from ..runs.protocols import PROTOCOLS, SEARCH_DATASETS
-from ..runs.runner import RunSpec, parse_seeds, run_seeds
+from ..protocols import PROTOCOLS, SEARCH_DATASETS
+from ..runs.executors import EXECUTORS
+from ..runs.options import load_config_file, parse_budget, parse_overrides
+from ..runs.runner import parse_seeds, run_seeds
+from ..runs.spec import RunSpec
 from ..spaces import SPACE_HELP
 
 
-def _budget(text: str | None) -> tuple[float | None, str | None]:
-    if text is None:
-        return None, None
-    unit = {"s": "seconds", "q": "queries"}.get(text[-1:])
-    try:
-        return float(text[:-1] if unit else text), unit
-    except ValueError:
-        raise NasbenchEvalError(f"--budget must look like 12000s, 200q or 200, got {text!r}") from None
+def _method_options() -> str:
+    lines = ["Method options (--set KEY=VALUE or --config FILE; defaults shown):", ""]
+    for entry in METHODS.entries():
+        cls = entry.obj
+        lines.append(f"{entry.name} ({entry.kind}): {entry.description}")
+        for key, opt in cls.options.items():
+            per = ", ".join(f"{p}: {d[key]!r}" for p, d in cls.protocol_defaults.items() if key in d)
+            lines.append(f"  {key}={opt.default!r}  {opt.help}" + (f" (protocol {per})" if per else ""))
+        lines.append("")
+    return "\b\n" + "\n".join(lines)
 
 
-def _config(path: str | None) -> dict:
-    if path is None:
-        return {}
-    try:
-        config = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise NasbenchEvalError(f"cannot read config {path}: {exc}") from None
-    if not isinstance(config, dict):
-        raise NasbenchEvalError(f"{path}: a config is a JSON object of hyper-parameters")
-    return config
+class _RunCommand(click.Command):
+    """Builds the method-options epilog only when --help asks for it."""
+
+    def format_epilog(self, ctx, formatter):
+        formatter.write_paragraph()
+        for line in _method_options().split("\n"):
+            formatter.write_text(line) if line else formatter.write_paragraph()
 
 
-@click.command()
-@click.option("--method", required=True, type=click.Choice([*METHODS, "sgnas"]))
+@click.command(cls=_RunCommand)
+@click.option("--method", required=True, type=click.Choice(METHODS.names()), help="See the list below.")
 @click.option("--space", default="nats-tss", show_default=True, help=f"Search space: {SPACE_HELP}.")
 @click.option("--dataset", default="cifar10", show_default=True, type=click.Choice(SEARCH_DATASETS))
 @click.option(
     "--protocol",
-    default="nats",
-    show_default=True,
+    default=None,
     type=click.Choice(PROTOCOLS),
-    help="nb201: search on cifar10-valid, report all datasets; nats: search per dataset.",
+    help="nb201: search on cifar10-valid, report all datasets; nats: search per dataset "
+    "[default: nats; generative methods: nb201 for cifar10].",
 )
 @click.option("--seeds", default="0", show_default=True, help="e.g. 0-99 or 1,5,7.")
 @click.option(
+    "--estimator",
+    default=None,
+    help="What scores archs: a metric key, flops, params, latency:DEVICE, supernet:JOB_DIR or "
+    "file:PATH.csv[:COLUMN] [default: the protocol's 12-epoch validation accuracy].",
+)
+@click.option(
     "--budget",
     default=None,
-    help="12000s (simulated seconds), 200q (queries) or a number "
-    "in the benchmark's unit [default: the protocol's].",
+    help="Multi-trial: 12000s (simulated seconds), 200q (queries) or a number in the benchmark's "
+    "unit [default: the protocol's].",
 )
 @click.option(
-    "--config",
-    "config_file",
-    type=click.Path(),
+    "--subspace",
     default=None,
-    help="JSON file of method hyper-parameters (override the protocol's).",
+    help="Restrict the search: e.g. 'ops=nor_conv_3x3,skip_connect', "
+    "'widths=32-64', or a file of arch strings.",
+)
+@click.option(
+    "--config", "config_file", type=click.Path(), default=None, help="JSON or TOML file of method options."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="One method option (repeatable; overrides --config).",
 )
 @click.option("--out", type=click.Path(file_okay=False), default="runs", show_default=True)
-@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS.names()),
+    default=None,
+    help="local, process or ray [default: process with --workers > 1, else local].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 1024),
+    default=1,
+    show_default=True,
+    help="Worker processes (process) or CPUs of a local Ray instance (ray).",
+)
+@click.option("--address", default=None, help="Ray: join this cluster (e.g. HEAD_IP:6379 or auto).")
 @click.option("--overwrite", is_flag=True, help="Recompute seeds that already have a record.")
 @click.option(
-    "--constraint",
-    default="flops",
-    show_default=True,
-    help="SGNAS: flops, params or latency:DEVICE (hardware table).",
-)
-@click.option(
-    "--targets",
-    default=None,
-    help="SGNAS: start:stop:step in the constraint's unit [default: 19 values over the 5-95%% cost range].",
-)
-@click.option(
-    "--estimator",
-    default="auto",
-    show_default=True,
-    type=click.Choice(["auto", "table", "supernet"]),
-    help="SGNAS: table (nasbench-eval variant), supernet (the paper's), auto.",
-)
-@click.option(
-    "--supernet",
-    "supernet_job",
+    "--data-root",
+    envvar="NASBENCH_EVAL_DATA",
     default=None,
     type=click.Path(),
-    help="SGNAS: a 'supernet train' job directory.",
+    help="Images for supernet estimators and one-shot methods [env NASBENCH_EVAL_DATA].",
 )
-@click.option("--data-root", envvar="NASBENCH_EVAL_DATA", default=None, type=click.Path())
-@click.option("--splits", "splits_dir", envvar="NASBENCH_EVAL_SPLITS", default=None, type=click.Path())
-@click.option("--device", default="cpu", show_default=True)
-@click.option("--no-verify", "no_verify", is_flag=True, help="SGNAS supernet: skip raw-file size/md5 checks.")
+@click.option(
+    "--splits",
+    "splits_dir",
+    envvar="NASBENCH_EVAL_SPLITS",
+    default=None,
+    type=click.Path(),
+    help="Folder of the official NB201 split files [env NASBENCH_EVAL_SPLITS].",
+)
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda (supernets, generators).")
+@click.option("--no-verify", "no_verify", is_flag=True, help="Skip raw-file size/md5 checks of the images.")
 @click.pass_obj
 def run(
     obj,
@@ -104,15 +118,16 @@ def run(
     dataset,
     protocol,
     seeds,
-    budget,
-    config_file,
-    out,
-    workers,
-    overwrite,
-    constraint,
-    targets,
     estimator,
-    supernet_job,
+    budget,
+    subspace,
+    config_file,
+    overrides,
+    out,
+    executor,
+    workers,
+    address,
+    overwrite,
     data_root,
     splits_dir,
     device,
@@ -120,73 +135,81 @@ def run(
 ):
     """Search with a method for every seed and write one JSON record per seed.
 
-    SGNAS (``--method sgnas``) trains an architecture generator and generates one
-    architecture per target cost; it searches cifar10 on cifar10-valid (NB201 protocol).
+    Multi-trial methods query an estimator under a budget; generative methods (SGNAS) train
+    a generator and generate one architecture per cost target; one-shot methods train a
+    supernet on --data-root.
     """
-    if method == "sgnas":
-        spec = SGNASSpec(
-            space,
-            dataset,
-            constraint,
-            targets,
-            estimator,
-            None,
-            supernet_job,
-            data_root,
-            splits_dir,
-            device,
-            _config(config_file),
-            obj["home"],
-            verify=not no_verify,
-        )
-        _run_sgnas(spec, seeds, out, overwrite)
-        return
-    limit, unit = _budget(budget)
-    spec = RunSpec(method, space, protocol, dataset, limit, unit, _config(config_file), obj["home"])
-    seed_list = parse_seeds(seeds)
-
-    def bar(iterable, total):
-        return tqdm(iterable, total=total, desc=f"{method} {protocol} {dataset}", unit="seed")
-
-    written, kept = run_seeds(
-        spec,
-        seed_list,
-        Path(out),
-        workers=max(1, min(workers, os.cpu_count() or 1)),
-        overwrite=overwrite,
-        progress=bar,
+    limit, unit = parse_budget(budget)
+    config = {**load_config_file(config_file), **parse_overrides(overrides)}
+    spec = RunSpec(
+        method,
+        space,
+        protocol,
+        dataset,
+        estimator,
+        limit,
+        unit,
+        subspace,
+        config,
+        obj["home"],
+        data_root,
+        splits_dir,
+        device,
+        not no_verify,
     )
+    seed_list = parse_seeds(seeds)
+    bar = tqdm(total=len(seed_list), desc=f"{method} {dataset}", unit="seed")
+
+    def progress(iterable, total):
+        for item in iterable:
+            yield item
+            bar.update()
+
+    def show(path, record):
+        if record.sweep is not None:
+            tqdm.write(_sweep_text(record, path))
+
+    try:
+        written, kept = run_seeds(
+            spec,
+            seed_list,
+            Path(out),
+            executor=executor,
+            workers=workers,
+            address=address,
+            overwrite=overwrite,
+            progress=progress,
+            on_record=show,
+        )
+    finally:
+        bar.close()
     click.echo(
         f"{len(written)} record(s) written under {out}"
         + (f"; {len(kept)} existing kept (use --overwrite to recompute)" if kept else "")
     )
 
 
-def _run_sgnas(spec: SGNASSpec, seeds: str, out: str, overwrite: bool) -> None:
-    for seed in tqdm(parse_seeds(seeds), desc="sgnas", unit="seed"):
-        path = sgnas_record_path(Path(out), spec, seed)
-        if path.exists() and not overwrite:
-            click.echo(f"{path} exists; kept (use --overwrite to recompute)")
-            continue
-        record = run_sgnas(spec, seed, path, overwrite=overwrite, log=click.echo)
-        summary = record["summary"]
-        click.echo(
-            f"seed {seed}: {len(record['targets'])} targets ({record['constraint']['unit']}), "
-            f"generator {record['seconds']['generator_training']:.1f} s, generation "
-            f"{record['seconds']['generation'] * 1000:.1f} ms"
+def _sweep_text(record, path) -> str:
+    sweep = record.sweep
+    lines = [
+        f"seed {record.seed}: {len(sweep.targets)} targets ({sweep.constraint['unit']}), "
+        f"estimator {record.estimator.get('spec')}",
+        f"  {'target':>9} {'achieved':>9}  {'est.':>8}  {'C10 test':>8}  arch",
+    ]
+    c10 = next((k for k in record.final_metrics if k.startswith("cifar10/ori-test")), None)
+    for row in sweep.targets:
+        acc = row.metrics.get(c10) if c10 else None
+        lines.append(
+            f"  {row.target:>9.4g} {row.achieved:>9.4g}  {row.estimated_accuracy:>8.2f}  "
+            f"{'n/a' if acc is None else f'{acc:.2f}':>8}  {row.arch}"
         )
-        click.echo(f"  {'target':>9} {'achieved':>9}  {'est. acc':>8}  {'C10 test':>8}  arch")
-        c10 = next(k for k in record["final_metrics"] if k.startswith("cifar10/ori-test"))
-        for row in record["targets"]:
-            acc = row["metrics"].get(c10)
-            click.echo(
-                f"  {row['target']:>9.4g} {row['achieved']:>9.4g}  {row['estimated_accuracy']:>8.2f}  "
-                f"{'n/a' if acc is None else f'{acc:.2f}':>8}  {row['arch']}"
-            )
-        regret = ", ".join(f"{k} {v['median']:.2f}" for k, v in summary["regret"].items())
-        click.echo(
-            f"  controllability: Kendall tau {summary['kendall_tau_target_vs_achieved']:.3f}, median "
-            f"relative error {summary['median_relative_error']:.3f}, within 5% "
-            f"{summary['share_within_5pct']:.0%}; median regret {regret}"
-        )
-        click.echo(f"  record: {path}")
+    s = sweep.summary
+    regret = ", ".join(f"{k} {v['median']:.2f}" for k, v in s["regret"].items())
+    tau = s["kendall_tau_target_vs_achieved"]
+    lines.append(
+        f"  controllability: Kendall tau {'n/a' if tau is None else f'{tau:.3f}'}, median relative "
+        f"error {s['median_relative_error']:.3f}, within 5% {s['share_within_5pct']:.0%}; "
+        f"median regret {regret or 'n/a'}"
+    )
+    lines.append(f"  record: {path}")
+    return "\n".join(lines)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ..analysis.table import REFERENCES, method_rows, optimal_row, reference_note, reference_rows, render
 from ..bench import open_benchmark
 from ..errors import NasbenchEvalError
-from ..reports.table import REFERENCES, method_rows, optimal_row, reference_note, reference_rows, render
-from ..runs.record import find_records
+from ..records import find_records
 
 
 @click.command()
@@ -25,7 +25,7 @@ from ..runs.record import find_records
 def table(obj, run_dirs, fmt, reference):
     """NB201-style table (mean ± std over seeds) from run records."""
     records = [r for _, r in find_records(run_dirs)]
-    spaces = {r["space"] for r in records}
+    spaces = {r.space for r in records}
     if len(spaces) > 1:
         raise NasbenchEvalError(
             f"records from several spaces ({', '.join(sorted(spaces))}); make one table per space"

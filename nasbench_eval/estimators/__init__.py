@@ -1,11 +1,33 @@
-"""Estimators score candidate architectures for a search: by table lookup (``table``) or
-with inherited weight-sharing supernet weights (``supernet``), behind one interface.
+"""Estimators score candidate architectures: by table lookup, analytic costs, hardware
+tables, supernets or external score files, behind one interface (``base.Estimator``) and
+one spec (``spec.parse_estimator_spec``).
 
-``SupernetEstimator`` lives in ``.supernet`` and is not imported here, so that table-only
-use never imports the training stack.
+Every module of this package registers its estimators when the package is imported, so a
+new estimator is one file with an ``@ESTIMATORS.register(...)`` class. Modules keep torch
+imports inside functions: table-only use never imports the training stack.
 """
 
-from .base import Estimate, Estimator
-from .table import TableEstimator
+import importlib
+import pkgutil
 
-__all__ = ["Estimate", "Estimator", "TableEstimator"]
+from .base import Estimate, Estimator
+from .spec import ESTIMATORS, EstimatorContext, EstimatorSpec, build_estimator, parse_estimator_spec
+
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_") and _module.name not in ("base", "spec"):
+        importlib.import_module(f"{__name__}.{_module.name}")
+
+from .cost import CostConstraint  # noqa: E402
+from .table import TableEstimator  # noqa: E402
+
+__all__ = [
+    "ESTIMATORS",
+    "CostConstraint",
+    "Estimate",
+    "Estimator",
+    "EstimatorContext",
+    "EstimatorSpec",
+    "TableEstimator",
+    "build_estimator",
+    "parse_estimator_spec",
+]

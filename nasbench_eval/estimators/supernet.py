@@ -9,23 +9,29 @@ NATS-Bench search setting) BN always normalises with the batch's statistics; wit
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import nn
 
-from ..data.batches import DeviceBatches
-from ..data.splits import load_splits
-from ..nets.ops import BNConfig
-from ..nets.supernet import build_supernet
+from ..errors import MetricKeyError, NasbenchEvalError
 from ..spaces import Arch, SearchSpace, get_space
-from ..train.jobs import load_config
-from ..train.trainer import CHECKPOINT, load_checkpoint
 from .base import Estimate, Estimator
+from .spec import ESTIMATORS
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
+@ESTIMATORS.register(
+    "supernet",
+    kind="weight-sharing",
+    description="inherited weights of a 'supernet train' job: supernet:JOB_DIR",
+)
 class SupernetEstimator(Estimator):
     budget_unit = "queries"
+    spec_arg = "JOB_DIR"
+    label = "supernet accuracy on held-out batches (%)"
 
     def __init__(
         self,
@@ -36,27 +42,39 @@ class SupernetEstimator(Estimator):
         recalibrate: list | None = None,
         description: dict | None = None,
     ):
-        self.model, self.space = model.eval(), space
+        import torch
+
+        super().__init__(space)
+        self.model = model.eval()
         self.batches = [(x.contiguous(memory_format=torch.channels_last), y) for x, y in batches]
         self.recal = recalibrate or []
         self.description = description or {}
         self._stems = None  # the stem's output per batch: identical for every tss arch
+        self._frozen, self._samples = False, 0
 
     def _stem_outputs(self) -> list:
+        import torch
+
         if self._stems is None:
             with torch.inference_mode():
                 self._stems = [self.model.stem(x) for x, _ in self.batches]
         return self._stems
 
     def _call(self, x: torch.Tensor, arch: Arch, stem_out=None) -> torch.Tensor:
-        x = x.contiguous(memory_format=torch.channels_last)
-        if self.space.name == "nats-tss":
-            return self.model(x, arch=arch, stem_out=stem_out)
-        return self.model(x, channels=self.space.channels(arch))
+        import torch
 
-    @torch.inference_mode()
+        x = x.contiguous(memory_format=torch.channels_last)
+        return self.model(x, arch=arch, stem_out=stem_out)
+
     def accuracy(self, arch: Arch) -> float:
-        arch = self.space.to_arch(arch)
+        import torch
+
+        with torch.inference_mode():
+            return self._accuracy(self.space.to_arch(arch))
+
+    def _accuracy(self, arch: Arch) -> float:
+        from torch import nn
+
         bns = [m for m in self.model.modules() if isinstance(m, nn.BatchNorm2d) and m.track_running_stats]
         if self.recal and bns:
             for m in bns:
@@ -66,7 +84,7 @@ class SupernetEstimator(Estimator):
             for x, _ in self.recal:
                 self._call(x, arch)
             self.model.eval()
-        cache = self.space.name == "nats-tss" and not (self.recal and bns)
+        cache = self.model.shares_stem and not (self.recal and bns)
         stems = self._stem_outputs() if cache else [None] * len(self.batches)
         correct = seen = 0
         for (x, y), stem in zip(self.batches, stems, strict=True):
@@ -77,11 +95,57 @@ class SupernetEstimator(Estimator):
     def evaluate(self, arch: Arch, fidelity: int | None = None) -> Estimate:
         return Estimate(self.accuracy(arch), 1.0)
 
-    def evaluate_many(self, archs, progress=lambda it, total: it) -> np.ndarray:
-        return np.array([self.accuracy(a) for a in progress(archs, len(archs))])
+    def straight_through_loss(self, soft, count: int):
+        """Mean cross-entropy of up to ``count`` straight-through one-hot samples of ``soft``
+        (batch, positions, choices), each on the next held-out batch: the frozen supernet
+        passes gradients to the samples, not to its weights (SGNAS's quality term)."""
+        import torch
+        from torch.nn import functional as F
+
+        if not self._frozen:
+            for p in self.model.parameters():
+                p.requires_grad_(False)
+            self._frozen = True
+        total = 0.0
+        for i in range(min(count, soft.shape[0])):
+            hard = torch.zeros_like(soft[i]).scatter_(-1, soft[i].argmax(-1, keepdim=True), 1.0)
+            x, y = self.batches[self._samples % len(self.batches)]
+            self._samples += 1
+            total = total + F.cross_entropy(self.model(x, weights=hard - soft[i].detach() + soft[i]), y)
+        return total / count
+
+    def score_many(self, choices, progress=None) -> np.ndarray:
+        archs = [tuple(int(c) for c in row) for row in np.atleast_2d(choices)]
+        progress = progress or (lambda it, total: it)
+        return np.array([self.accuracy(a) for a in progress(archs, len(archs))], np.float64)
 
     def describe(self) -> dict:
-        return {"kind": "supernet", **self.description}
+        return {"kind": "supernet", "spec": f"supernet:{self.description.get('job')}", **self.description}
+
+    @classmethod
+    def from_spec(cls, arg: str, context) -> SupernetEstimator:
+        if not arg:
+            raise MetricKeyError(
+                "supernet needs a job folder: supernet:JOB_DIR (from 'nasbench-eval supernet train')"
+            )
+        if context.data_root is None:
+            raise MetricKeyError("a supernet estimator needs --data-root (the images to score on)")
+        opts = context.options
+        est = cls.from_job(
+            arg,
+            context.data_root,
+            context.splits_dir,
+            eval_batches=int(opts.get("eval_batches", 10)),
+            batch_size=int(opts.get("batch_size", 256)),
+            recalibrate_batches=int(opts.get("recalibrate", 0)),
+            device=context.device,
+            verify=context.verify,
+        )
+        if est.space.name != context.search_space.name:
+            raise NasbenchEvalError(
+                f"{arg} is a {est.space.name} supernet; this run uses {context.search_space.name}"
+            )
+        return est
 
     @classmethod
     def from_job(
@@ -97,6 +161,15 @@ class SupernetEstimator(Estimator):
         verify: bool = True,
     ) -> SupernetEstimator:
         """A trained ``supernet train`` job; scores on its dataset's held-out x-valid split."""
+        import torch
+
+        from ..data.batches import DeviceBatches
+        from ..data.splits import load_splits
+        from ..nets import build_supernet
+        from ..nets.ops import BNConfig
+        from ..train.jobs import load_config
+        from ..train.trainer import CHECKPOINT, load_checkpoint
+
         job = Path(job)
         config = load_config(job)
         space = get_space(config["space"])

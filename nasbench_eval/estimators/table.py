@@ -4,7 +4,8 @@ The search signal is a metric key such as ``cifar10-valid/x-valid/accuracy/12/me
 the benchmark holds training times for every arch, each query costs the official simulated
 time (training time for the epochs used + one epoch of validation time, as
 ``simulate_train_eval``), else one query. Lower fidelities (fewer epochs, for BOHB) are
-available when the metric has per-epoch curves.
+available when the metric has per-epoch curves. ``expected`` is the exact expectation of
+the column under factorised probabilities (SGNAS's table variant).
 """
 
 from __future__ import annotations
@@ -14,34 +15,48 @@ import numpy as np
 from ..bench import Benchmark, parse_key
 from ..datasets import get_dataset
 from ..errors import MetricKeyError
-from ..spaces import Arch
-from .base import Estimate, Estimator
+from ..spaces import Arch, SearchSpace
+from ..spaces.costs import expected_table_value
+from .base import Estimate, Estimator, by_code
+from .spec import ESTIMATORS
 
-ARCHIVES = {"nats-tss": "NATS-tss-v1_0-3ffb9-simple", "nats-sss": "NATS-sss-v1_0-50262-simple"}
 
-
+@ESTIMATORS.register(
+    "table",
+    kind="lookup",
+    description="a benchmark metric key, e.g. "
+    "cifar10-valid/x-valid/accuracy/12/mean (also written without 'table:')",
+)
 class TableEstimator(Estimator):
-    def __init__(self, bench: Benchmark, key: str, *, budget_unit: str | None = None):
+    spec_arg = "KEY"
+    differentiable = True
+
+    def __init__(
+        self,
+        bench: Benchmark,
+        key: str,
+        *,
+        budget_unit: str | None = None,
+        space: SearchSpace | None = None,
+        require_complete: bool = True,
+    ):
+        super().__init__(space or bench.space)
         self.bench = bench
         self.key = parse_key(key)
-        if self.key.epochs is None:
-            raise MetricKeyError(f"search metric {self.key} must name its training epochs")
+        self.label = str(self.key)
         self._values = bench.values(self.key)
-        covered = int((~np.isnan(self._values)).sum())
-        if covered < bench.space.size:
-            raise MetricKeyError(
-                f"{self.key} covers only {covered:,} of the {bench.space.size:,} {bench.space.name} "
-                f"archs; a search needs all of them: import the full official archive "
-                f"({ARCHIVES[bench.space.name]}) or a complete table"
-            )
+        self._by_code = by_code(bench, self._values)
+        if require_complete:
+            self._check_complete()
         self.max_fidelity = self.key.epochs
-        self._code_to_index = self._index_map()
         ds = get_dataset(self.key.dataset).search_records
         self._time_keys = (
             f"{ds}/train/time_s/{self.key.epochs}/mean",
             f"{ds}/x-valid/time_s/{self.key.epochs}/mean",
         )
-        has_times = all(bench.has(k) and not np.isnan(bench.values(k)).any() for k in self._time_keys)
+        has_times = self.key.epochs is not None and all(
+            bench.has(k) and not np.isnan(bench.values(k)).any() for k in self._time_keys
+        )
         self.budget_unit = budget_unit or ("seconds" if has_times else "queries")
         if self.budget_unit == "seconds" and not has_times:
             raise MetricKeyError(
@@ -51,24 +66,55 @@ class TableEstimator(Estimator):
         if self.budget_unit == "seconds":
             self._train_final = np.asarray(bench.values(self._time_keys[0]))
             self._valid_epoch = np.asarray(bench.values(self._time_keys[1])) / self.key.epochs
-        try:
-            if (bench.curve(self.key)[1] >= 0).all():
-                self.fidelities = tuple(range(1, self.key.epochs + 1))
-        except MetricKeyError:
-            pass  # finals only: full fidelity
+        if self.key.epochs is not None:
+            try:
+                if (bench.curve(self.key)[1] >= 0).all():
+                    self.fidelities = tuple(range(1, self.key.epochs + 1))
+            except MetricKeyError:
+                pass  # finals only: full fidelity
 
-    def _index_map(self) -> np.ndarray:
-        order = self.bench.order
-        if (order < 0).any():
+    @classmethod
+    def from_spec(cls, arg: str, context) -> TableEstimator:
+        return cls(
+            context.bench,
+            arg,
+            budget_unit=context.budget_unit,
+            space=context.space,
+            require_complete=context.purpose == "search",
+        )
+
+    def _check_complete(self) -> None:
+        if self.key.epochs is None and not self.key.is_analytic:
+            raise MetricKeyError(f"search metric {self.key} must name its training epochs")
+        if (self.bench.order < 0).any():
             raise MetricKeyError(
                 "the benchmark's index order is incomplete; import the meta file or a full table first"
             )
-        out = np.empty(len(order), np.int64)
-        out[order] = np.arange(len(order))
-        return out
+        codes = (
+            self.space.codes_of(self.space.all_choices())
+            if self.space.size < self.bench.space.size
+            else slice(None)
+        )
+        covered = int((~np.isnan(self._by_code[codes])).sum())
+        if covered < self.space.size:
+            raise MetricKeyError(
+                f"{self.key} covers only {covered:,} of the {self.space.size:,} {self.space.label} "
+                f"archs; a search needs all of them: import the full official archive "
+                f"({self.space.official_archive}) or a complete table"
+            )
 
     def index(self, arch: Arch) -> int:
-        return int(self._code_to_index[self.bench.space.code(arch)])
+        return int(self._index_of_code()[self.bench.space.code(arch)])
+
+    def _index_of_code(self) -> np.ndarray:
+        if not hasattr(self, "_code_to_index"):
+            order = self.bench.order
+            self._code_to_index = np.full(len(order), -1, np.int64)
+            self._code_to_index[order[order >= 0]] = np.flatnonzero(order >= 0)
+        return self._code_to_index
+
+    def score_many(self, choices, progress=None) -> np.ndarray:
+        return self._by_code[self.bench.space.codes_of(choices)]
 
     def evaluate(self, arch: Arch, fidelity: int | None = None) -> Estimate:
         i = self.index(arch)
@@ -78,13 +124,21 @@ class TableEstimator(Estimator):
             raise MetricKeyError(f"{self.key} has no per-epoch values for fidelity {epochs}")
         value = float(self._values[i]) if full else self.bench.query(self.key, i, epoch=epochs - 1)
         if self.budget_unit == "queries":
-            return Estimate(value, epochs / self.max_fidelity)
+            return Estimate(value, epochs / self.max_fidelity if self.max_fidelity else 1.0)
         train = self._train_final[i] if full else self.bench.query(self._time_keys[0], i, epoch=epochs - 1)
         return Estimate(value, float(train + self._valid_epoch[i]))
+
+    def expected(self, probs):
+        import torch
+
+        if not hasattr(self, "_table"):
+            self._table = torch.as_tensor(self._by_code)
+        return expected_table_value(self._table, probs.double())
 
     def describe(self) -> dict:
         return {
             "kind": "table",
+            "spec": str(self.key),
             "key": str(self.key),
             "budget_unit": self.budget_unit,
             "fidelities": list(self.fidelities) or [self.max_fidelity],

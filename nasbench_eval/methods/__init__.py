@@ -1,21 +1,39 @@
-"""Search methods: one ask/tell lifecycle, no I/O (see ``base``)."""
+"""Search methods of three kinds (multi-trial, one-shot, generative) in one registry.
 
-from __future__ import annotations
+Every module of this package registers its method when the package is imported (modules
+starting with ``_`` are helpers), so a new method is one file with an ``@register`` class.
+Methods do no I/O; see ``base`` for the lifecycles.
+"""
 
-from ..errors import UnknownNameError
-from .base import Method, Query
-from .bohb import BOHB
-from .evolution import RegularizedEvolution
-from .random_search import RandomSearch
-from .reinforce import Reinforce
+import importlib
+import pkgutil
 
-METHODS: dict[str, type[Method]] = {m.name: m for m in (RandomSearch, RegularizedEvolution, Reinforce, BOHB)}
+from .base import (
+    KINDS,
+    METHODS,
+    GenerativeMethod,
+    Method,
+    MultiTrialMethod,
+    OneShotMethod,
+    Option,
+    Query,
+    get_method,
+    register,
+)
 
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_") and _module.name != "base":
+        importlib.import_module(f"{__name__}.{_module.name}")
 
-def get_method(name: str) -> type[Method]:
-    if name not in METHODS:
-        raise UnknownNameError(f"unknown method {name!r}; expected one of {', '.join(METHODS)}")
-    return METHODS[name]
-
-
-__all__ = ["METHODS", "Method", "Query", "get_method"]
+__all__ = [
+    "KINDS",
+    "METHODS",
+    "GenerativeMethod",
+    "Method",
+    "MultiTrialMethod",
+    "OneShotMethod",
+    "Option",
+    "Query",
+    "get_method",
+    "register",
+]

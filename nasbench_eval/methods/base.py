@@ -1,21 +1,107 @@
-"""One lifecycle for every search method (NASLib's optimizer idea, as ask/tell).
+"""Search methods: three kinds, one registry, one way to declare options.
 
-A method is built with a search space, a seeded ``numpy.random.Generator`` and its
-hyper-parameters; the driver repeatedly ``ask``s for a query, scores it with an estimator
-and ``tell``s the method the result, until the budget is spent. Methods never read files,
-print or look at the clock: that keeps them exactly reproducible from their seed.
+* **multi-trial** (``MultiTrialMethod``): ask/tell, NASLib's optimizer idea. The driver
+  ``ask``s for a query, scores it with an estimator and ``tell``s the result until the
+  budget is spent (RS, REA, REINFORCE, BOHB, local search).
+* **one-shot** (``OneShotMethod``): weight sharing. One search trainer calls ``build``, then
+  per batch ``weight_step`` and ``arch_step``, ``on_epoch`` hooks, and ``derive`` for the
+  method's arch; ``state_dict`` makes every epoch resumable.
+* **generative** (``GenerativeMethod``): learn a map from a constraint to an architecture
+  (``fit``), then ``generate`` one arch per target in one pass (SGNAS, EAS).
+
+A method declares its hyper-parameters as ``options`` (default, help, allowed range); the
+command line overrides them with ``--config FILE`` and ``--set key=value``, and ``run
+--help`` lists them. ``protocol_defaults`` holds the values a protocol changes. Methods
+never read files, print or look at the clock: that keeps them exactly reproducible from
+their seed.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import NasbenchEvalError, UnknownNameError
+from ..registry import Registry
 from ..spaces import Arch, SearchSpace
+
+KINDS = ("multi-trial", "one-shot", "generative")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One hyper-parameter: its default, a help line and the allowed values."""
+
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple | None = None
+
+    def check(self, method: str, name: str, value: Any) -> Any:
+        """The value, validated against the default's type and the allowed range."""
+        where = f"{method} option {name}"
+        d = self.default
+        if isinstance(d, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(d, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(d, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        elif isinstance(d, list | tuple):
+            ok = isinstance(value, list | tuple) and len(value) == len(d)
+            value = list(value) if ok else value
+        else:
+            ok = value is None or isinstance(value, type(d)) or d is None
+        if not ok:
+            raise NasbenchEvalError(f"{where}: expected a value like {d!r}, got {value!r}")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not np.isfinite(value):
+                raise NasbenchEvalError(f"{where} must be finite, got {value!r}")
+            if self.minimum is not None and value < self.minimum:
+                raise NasbenchEvalError(f"{where} must be >= {self.minimum}, got {value!r}")
+            if self.maximum is not None and value > self.maximum:
+                raise NasbenchEvalError(f"{where} must be <= {self.maximum}, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise NasbenchEvalError(
+                f"{where} must be one of {', '.join(map(str, self.choices))}, got {value!r}"
+            )
+        return value
+
+
+class Method(ABC):
+    """What every kind shares: a name, options and seeded construction."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]  # as papers write it (table rows)
+    kind: ClassVar[str]
+    options: ClassVar[dict[str, Option]] = {}
+    #: protocol name -> option values that protocol uses instead of the defaults
+    protocol_defaults: ClassVar[dict[str, dict]] = {}
+
+    @classmethod
+    def defaults(cls, protocol: str | None = None) -> dict:
+        base = {k: o.default for k, o in cls.options.items()}
+        return {**base, **cls.protocol_defaults.get(protocol or "", {})}
+
+    @classmethod
+    def resolve_config(cls, config: dict | None = None, protocol: str | None = None) -> dict:
+        """Defaults (of the protocol), overridden and validated by ``config``."""
+        config = dict(config or {})
+        unknown = set(config) - set(cls.options)
+        if unknown:
+            raise UnknownNameError(
+                f"{cls.name}: unknown option(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(cls.options)) or 'none'}"
+            )
+        out = cls.defaults(protocol)
+        for key, value in config.items():
+            out[key] = cls.options[key].check(cls.name, key, value)
+        return out
 
 
 @dataclass(frozen=True)
@@ -24,11 +110,11 @@ class Query:
     fidelity: int | None = None  # training epochs; None = the estimator's maximum
 
 
-class Method(ABC):
-    name: ClassVar[str]
-    title: ClassVar[str]
-    #: hyper-parameters and their defaults (the protocol's values)
-    defaults: ClassVar[dict] = {}
+class MultiTrialMethod(Method):
+    """ask/tell. Built with a (sub-)space, a seeded ``numpy.random.Generator`` and its
+    options; ``result`` is the method's answer (by default the best full-fidelity estimate)."""
+
+    kind = "multi-trial"
 
     def __init__(
         self,
@@ -39,16 +125,11 @@ class Method(ABC):
         fidelities: tuple[int, ...] = (),
         **config,
     ):
-        unknown = set(config) - set(self.defaults)
-        if unknown:
-            raise UnknownNameError(
-                f"{self.name}: unknown hyper-parameter(s) {sorted(unknown)}; known: {sorted(self.defaults)}"
-            )
         self.space = space
         self.rng = rng
         self.max_fidelity = max_fidelity
         self.fidelities = fidelities
-        self.config = {**self.defaults, **config}
+        self.config = self.resolve_config(config)
         self._best: tuple[float, Arch] | None = None
 
     @abstractmethod
@@ -62,10 +143,109 @@ class Method(ABC):
             self._best = (value, query.arch)
 
     def result(self) -> Arch:
-        """The method's answer: by default the best full-fidelity estimate seen."""
         if self._best is None:
             raise NasbenchEvalError(f"{self.name} finished without a full-fidelity evaluation")
         return self._best[1]
 
     def random_arch(self) -> Arch:
-        return tuple(int(c) for c in self.rng.integers(0, self.space.num_choices, self.space.num_positions))
+        return self.space.sample(self.rng)
+
+
+class OneShotMethod(Method):
+    """The weight-sharing lifecycle that one search trainer runs for every method.
+
+    ``build`` makes the supernet and the architecture parameters (or controller);
+    ``weight_step`` trains the weights on a training batch, ``arch_step`` the architecture
+    on a validation batch; ``on_epoch`` runs after each epoch (e.g. GDAS's temperature);
+    ``derive`` is the method's current answer. ``state_dict``/``load_state_dict`` hold
+    everything a bit-exact resume needs (torch tensors and JSON-able values only).
+    """
+
+    kind = "one-shot"
+    #: every one-shot method has these (its own options add to them)
+    options: ClassVar[dict[str, Option]] = {
+        "epochs": Option(100, "search epochs (NATS protocol: 100)", minimum=1),
+        "batch_size": Option(64, "images per weight step and per arch step", minimum=1),
+    }
+
+    def __init__(self, space: SearchSpace, seed: int, **config):
+        self.space = space
+        self.seed = seed
+        self.config = self.resolve_config(config)
+
+    @abstractmethod
+    def build(self, dataset: str, device: str) -> None: ...
+
+    @abstractmethod
+    def weight_step(self, x, y) -> dict: ...
+
+    def arch_step(self, x, y) -> dict:
+        return {}
+
+    def on_epoch(self, epoch: int, epochs: int) -> None:
+        """After ``epoch`` (1-based) of ``epochs``."""
+
+    @abstractmethod
+    def derive(self) -> Arch: ...
+
+    @abstractmethod
+    def state_dict(self) -> dict: ...
+
+    @abstractmethod
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+class GenerativeMethod(Method):
+    """Constraint -> architecture. ``fit`` trains against a quality estimator and a cost
+    constraint (both given, never read here); ``generate`` maps normalised targets to archs
+    in one batched pass. ``state_dict``/``load_state_dict`` make ``fit`` resumable."""
+
+    kind = "generative"
+    #: a generated arch meets its target when its cost is within this share of it
+    tolerance: ClassVar[float] = 0.05
+
+    def __init__(self, space: SearchSpace, seed: int, **config):
+        self.space = space
+        self.seed = seed
+        self.config = self.resolve_config(config)
+
+    @staticmethod
+    def estimator_options(config: dict) -> dict:
+        """Options for building the quality estimator (e.g. supernet batch sizes)."""
+        return {}
+
+    @staticmethod
+    def estimator_variant(estimator) -> str:
+        """How the quality estimator relates to the paper's (recorded beside it)."""
+        return ""
+
+    @abstractmethod
+    def search_cost(self) -> tuple[float, str]:
+        """What ``fit`` spends, in the method's own unit (e.g. 1000 'generator steps')."""
+
+    @abstractmethod
+    def fit(self, quality, constraint, *, on_epoch=None) -> list[dict]:
+        """Train; ``on_epoch(epoch, log_entry)`` after each epoch (checkpoints). Returns the log."""
+
+    @abstractmethod
+    def generate(self, targets: np.ndarray, constraint) -> np.ndarray:
+        """Raw targets (n,) in the constraint's unit -> archs (n, num_positions)."""
+
+    @abstractmethod
+    def state_dict(self) -> dict: ...
+
+    @abstractmethod
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+METHODS: Registry[type[Method]] = Registry("method")
+
+
+def register(cls: type[Method]) -> type[Method]:
+    """Class decorator: register a method under its ``name``, ``kind`` and first doc line."""
+    METHODS.add(cls.name, cls, kind=cls.kind)
+    return cls
+
+
+def get_method(name: str) -> type[Method]:
+    return METHODS.get(name)

@@ -30,21 +30,26 @@ from collections import defaultdict
 
 import numpy as np
 
-from .base import Method, Query
+from .base import MultiTrialMethod, Option, Query, register
 
 
-class BOHB(Method):
+@register
+class BOHB(MultiTrialMethod):
+    """BOHB (Falkner et al., 2018): Hyperband brackets + KDE proposals (ours, no hpbandster)."""
+
     name = "bohb"
     title = "BOHB"
-    defaults = {
-        "eta": 3,
-        "min_budget": 1,
-        "num_samples": 4,
-        "random_fraction": 0.33,
-        "bandwidth_factor": 3,
-        "min_bandwidth": 0.3,
-        "top_n_percent": 15,
-        "min_points_in_model": None,
+    options = {
+        "eta": Option(3, "successive-halving rate (budgets max * eta^-k)", minimum=2),
+        "min_budget": Option(1, "smallest training budget in epochs", minimum=1),
+        "num_samples": Option(4, "candidates drawn from the good KDE per proposal", minimum=1),
+        "random_fraction": Option(0.33, "share of purely random proposals", minimum=0, maximum=1),
+        "bandwidth_factor": Option(
+            3, "kept for protocol parity (no effect on categorical spaces)", minimum=0
+        ),
+        "min_bandwidth": Option(0.3, "lower clip of the KDE bandwidths", minimum=0, maximum=1),
+        "top_n_percent": Option(15, "percent of results forming the good KDE", minimum=1, maximum=99),
+        "min_points_in_model": Option(None, "results needed for a model (default: positions + 1)"),
     }
 
     def __init__(self, space, rng, **kw):
@@ -133,7 +138,18 @@ class BOHB(Method):
         m, d = self.config["num_samples"], self.space.num_positions
         base = good[self.rng.integers(len(good), size=m)]
         keep = self.rng.random((m, d)) < (1.0 - np.maximum(bw_good, self.config["min_bandwidth"]))
-        candidates = np.where(keep, base, self.rng.integers(self.space.num_choices, size=(m, d)))
+        mask = self.space.choice_mask()
+        if mask.all():
+            fresh = self.rng.integers(self.space.num_choices, size=(m, d))
+        else:  # a sub-space: fresh choices from the allowed ones, candidates inside only
+            allowed = [np.flatnonzero(row) for row in mask]
+            picks = self.rng.integers(0, [len(a) for a in allowed], size=(m, d))
+            fresh = np.array([[allowed[p][k] for p, k in enumerate(row)] for row in picks])
+        candidates = np.where(keep, base, fresh)
+        inside = np.array([self.space.contains(tuple(int(c) for c in row)) for row in candidates])
+        if not inside.any():
+            return self.random_arch()
+        candidates = candidates[inside]
         ratio = np.maximum(self._pdf(candidates, bad, bw_bad), 1e-32) / np.maximum(
             self._pdf(candidates, good, bw_good), 1e-32
         )

@@ -2,41 +2,38 @@
 
 The population is filled with random architectures; then each cycle samples ``sample_size``
 members without replacement, mutates the best of them and replaces the oldest member.
-The mutation picks a node uniformly, then one of its incoming edges uniformly, then a
-different op (so edges into node 1 change more often than edges into node 3), exactly
-like the reference scripts; for the size space, a layer and a different width.
+The mutation is the space's own (``SearchSpace.mutate``): for the topology space a node
+uniformly, then one of its incoming edges, then a different op, exactly like the reference
+scripts; for the size space a layer and a different width.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-from ..spaces.topology import EDGES
-from .base import Method, Query
+from ..errors import NasbenchEvalError
+from .base import MultiTrialMethod, Option, Query, register
 
 
-class RegularizedEvolution(Method):
+@register
+class RegularizedEvolution(MultiTrialMethod):
+    """Regularised evolution (Real et al., 2019) as in NAS-Bench-201 / NATS-Bench."""
+
     name = "rea"
     title = "REA"
-    defaults = {"population_size": 10, "sample_size": 3}
+    options = {
+        "population_size": Option(10, "members kept (the oldest is removed)", minimum=1),
+        "sample_size": Option(3, "members sampled per cycle; the best is mutated", minimum=1),
+    }
 
     def __init__(self, space, rng, **kw):
         super().__init__(space, rng, **kw)
+        if self.config["sample_size"] > self.config["population_size"]:
+            raise NasbenchEvalError("rea option sample_size must not exceed population_size")
         self.population: deque = deque()
-        self._positions_by_node = None
-        if space.name == "nats-tss":
-            nodes = sorted({to for to, _ in EDGES})
-            self._positions_by_node = [[e for e, (to, _) in enumerate(EDGES) if to == n] for n in nodes]
 
     def mutate(self, arch):
-        if self._positions_by_node is not None:
-            node = self._positions_by_node[self.rng.integers(len(self._positions_by_node))]
-            pos = node[self.rng.integers(len(node))]
-        else:
-            pos = int(self.rng.integers(self.space.num_positions))
-        choice = int(self.rng.integers(self.space.num_choices - 1))
-        choice += choice >= arch[pos]  # uniform over the other choices
-        return arch[:pos] + (choice,) + arch[pos + 1 :]
+        return self.space.mutate(arch, self.rng)
 
     def ask(self) -> Query:
         size, k = self.config["population_size"], self.config["sample_size"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from .base import Method, Query
+from .base import MultiTrialMethod, Query, register
 
 
-class RandomSearch(Method):
+@register
+class RandomSearch(MultiTrialMethod):
+    """Random search: uniform architectures, the best estimate wins."""
+
     name = "rs"
     title = "RS"
 

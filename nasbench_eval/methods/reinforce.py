@@ -10,32 +10,48 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Method, Query
+from .base import MultiTrialMethod, Option, Query, register
 
 
-class Reinforce(Method):
+@register
+class Reinforce(MultiTrialMethod):
+    """REINFORCE (Williams, 1992) with a factorised categorical policy, as in NATS-Bench."""
+
     name = "reinforce"
     title = "REINFORCE"
-    defaults = {"learning_rate": 0.01, "ema_momentum": 0.9, "adam_betas": [0.9, 0.999], "adam_eps": 1e-8}
+    options = {
+        "learning_rate": Option(0.01, "Adam learning rate of the policy logits", minimum=0),
+        "ema_momentum": Option(0.9, "momentum of the reward baseline", minimum=0, maximum=1),
+        "adam_betas": Option([0.9, 0.999], "Adam betas"),
+        "adam_eps": Option(1e-8, "Adam epsilon", minimum=0),
+    }
+    protocol_defaults = {"nb201": {"learning_rate": 0.5}}
 
     def __init__(self, space, rng, **kw):
         super().__init__(space, rng, **kw)
         shape = (space.num_positions, space.num_choices)
         self.logits = 1e-3 * rng.standard_normal(shape)
+        mask = space.choice_mask()
+        self._masked = None if mask.all() else ~mask  # sub-spaces: choices that do not exist
         self._m = np.zeros(shape)
         self._v = np.zeros(shape)
         self._t = 0
         self._ema_num = self._ema_den = 0.0
 
     def probabilities(self) -> np.ndarray:
-        z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+        logits = self.logits if self._masked is None else np.where(self._masked, -np.inf, self.logits)
+        z = np.exp(logits - logits.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
     def ask(self) -> Query:
         p = self.probabilities()
-        u = self.rng.random((self.space.num_positions, 1))
-        choices = (u > np.cumsum(p, axis=1)).sum(axis=1)  # inverse-CDF sample per position
-        return Query(tuple(int(min(c, self.space.num_choices - 1)) for c in choices))
+        for _ in range(100):  # an explicit arch set: sample the policy until inside
+            u = self.rng.random((self.space.num_positions, 1))
+            choices = (u > np.cumsum(p, axis=1)).sum(axis=1)  # inverse-CDF sample per position
+            arch = tuple(int(min(c, self.space.num_choices - 1)) for c in choices)
+            if self.space.contains(arch):
+                return Query(arch)
+        return Query(self.random_arch())
 
     def tell(self, query: Query, value: float) -> None:
         super().tell(query, value)

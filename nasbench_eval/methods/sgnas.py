@@ -1,206 +1,170 @@
-"""SGNAS (Huang & Chu, CVPR 2021): search by generating, mapped to NB201 / NATS by us.
+"""SGNAS (Huang & Chu, CVPR 2021): search by generating; the mapping to NB201 / NATS is ours.
 
-The released code covers only a MobileNet space; this mapping to the topology space (6
-edges x 5 ops) and the size space (5 layers x 8 widths) is nasbench-eval's own.
-
-A small fully-convolutional generator takes a *prior* architecture (its per-choice one-hot
-image) and the normalised constraint (a second channel, broadcast) and returns per-choice
-logits. It is trained with Adam (lr 1e-3, betas 0.5 / 0.999) and Gumbel-softmax samples
-whose temperature starts at 5 and decays by 0.95 per epoch, on
-
-    loss = quality loss (from an estimator) + hardware loss(expected cost, target)
-
-where the expected cost under the generator's distribution is exact (see
-``spaces.costs``) and the hardware loss is the paper's asymmetric squared penalty with a
-dead zone, on costs normalised to the achievable range (our scaling: the paper's FLOPs
-constants do not transfer across spaces). At deployment one batched forward pass maps
-every target to an architecture (argmax per position). This module has no I/O: the quality
-loss and the cost function are given by the caller.
+A generator takes a prior architecture (one-hot image) and a normalised cost target and
+returns per-choice logits; it is trained with Gumbel-softmax samples against a quality
+estimator plus the paper's asymmetric hardware loss on the exact expected cost. At
+deployment one batched forward pass maps every target to an architecture. The torch parts
+are in ``_sgnas_generator.py``; this file is the method: options, lifecycle, state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import json
 
 import numpy as np
-import torch
-from torch import nn
-from torch.nn import functional as F
 
-DEFAULTS = {
-    "epochs": 50,
-    "steps_per_epoch": 20,
-    "batch_size": 64,
-    "lr": 1e-3,
-    "betas": (0.5, 0.999),
-    "tau_start": 5.0,
-    "tau_decay": 0.95,
-    "width": 32,
-    "anchors": 20,
-    "prior_pool": 4000,
-    "under_weight": 10.0,
-    "over_weight": 12.0,
-    "dead_zone": 0.005,
-    "decode_top": 2,  # constrained decoding over the 2 best choices per position (ours)
+from ..errors import NasbenchEvalError
+from .base import GenerativeMethod, Option, register
+
+GENERATIVE_OPTIONS = {
+    "constraint": Option("flops", "the cost to control: flops, params or latency:DEVICE"),
+    "targets": Option(
+        None, "start:stop:step in the constraint's unit [default: 19 values over the 5-95% cost range]"
+    ),
 }
 
 
-class Generator(nn.Module):
-    """(prior one-hot image, constraint) -> per-choice logits, fully convolutional."""
+@register
+class SGNAS(GenerativeMethod):
+    """SGNAS (Huang & Chu, 2021): one generator forward pass gives an arch per cost target."""
 
-    def __init__(self, width: int = 32):
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(2, width, 3, padding=1),
-            nn.BatchNorm2d(width),
-            nn.ReLU(),
-            nn.Conv2d(width, width, 3, padding=1),
-            nn.BatchNorm2d(width),
-            nn.ReLU(),
-            nn.Conv2d(width, width, 3, padding=1),
-            nn.BatchNorm2d(width),
-            nn.ReLU(),
-            nn.Conv2d(width, 1, 1),
+    name = "sgnas"
+    title = "SGNAS"
+    options = {
+        **GENERATIVE_OPTIONS,
+        "epochs": Option(50, "generator training epochs", minimum=1),
+        "steps_per_epoch": Option(20, "generator steps per epoch", minimum=1),
+        "batch_size": Option(64, "constraints per generator step", minimum=1),
+        "lr": Option(1e-3, "Adam learning rate", minimum=0),
+        "betas": Option([0.5, 0.999], "Adam betas"),
+        "tau_start": Option(5.0, "initial Gumbel-softmax temperature", minimum=1e-6),
+        "tau_decay": Option(0.95, "temperature factor per epoch", minimum=1e-6, maximum=1),
+        "width": Option(32, "generator channels", minimum=1),
+        "anchors": Option(20, "constraint anchors grouping the prior architectures", minimum=2),
+        "prior_pool": Option(4000, "random archs the priors are drawn from", minimum=1),
+        "under_weight": Option(10.0, "hardware-loss weight below the target", minimum=0),
+        "over_weight": Option(12.0, "hardware-loss weight above the target", minimum=0),
+        "dead_zone": Option(0.005, "hardware-loss dead zone (normalised cost)", minimum=0),
+        "decode_top": Option(
+            2,
+            "constrained decoding over the k best choices per position (ours); 1 = the paper's argmax",
+            minimum=1,
+            maximum=3,
+        ),
+        "supernet_archs_per_step": Option(4, "supernet estimator: samples scored per step", minimum=1),
+        "supernet_batches": Option(4, "supernet estimator: held-out batches", minimum=1),
+        "supernet_batch_size": Option(64, "supernet estimator: images per batch", minimum=1),
+    }
+
+    def __init__(self, space, seed: int, **config):
+        super().__init__(space, seed, **config)
+        mask = space.choice_mask()
+        if not getattr(space, "is_product", True):
+            raise NasbenchEvalError("SGNAS needs a per-position sub-space (KEY=CHOICES), not an arch list")
+        self._mask = None if mask.all() else mask
+        self.rng = np.random.default_rng(seed)
+        self.generator = self.optimizer = self.pool = None
+        self.log: list[dict] = []
+        self.epoch = 0
+
+    @staticmethod
+    def estimator_options(config: dict) -> dict:
+        """How a supernet quality estimator is built for SGNAS (small held-out batches)."""
+        return {"eval_batches": config["supernet_batches"], "batch_size": config["supernet_batch_size"]}
+
+    @staticmethod
+    def estimator_variant(estimator) -> str:
+        if estimator.differentiable:
+            return "nasbench-eval (not in the paper)"
+        return "paper (frozen single-path supernet)"
+
+    def _build(self, constraint) -> None:
+        import torch
+
+        from ._sgnas_generator import Generator, PriorPool
+
+        cfg = self.config
+        torch.manual_seed(self.seed)
+        self.torch_gen = torch.Generator().manual_seed(self.seed)
+        choices = self.space.all_choices()
+        sample = self.rng.choice(len(choices), min(cfg["prior_pool"], len(choices)), replace=False)
+        cost = constraint.by_code[self.space.codes_of(choices[sample])]
+        self.pool = PriorPool.build(choices[sample], constraint.normalise(cost), cfg["anchors"])
+        self.generator = Generator(cfg["width"])
+        self.optimizer = torch.optim.Adam(
+            self.generator.parameters(), lr=cfg["lr"], betas=tuple(cfg["betas"])
         )
 
-    def forward(self, prior: torch.Tensor, constraint: torch.Tensor) -> torch.Tensor:
-        """prior (B, P, K) one-hot, constraint (B,) in [0, 1] -> logits (B, P, K)."""
-        c = constraint[:, None, None, None].expand(-1, 1, *prior.shape[1:])
-        return self.body(torch.cat([prior[:, None], c], 1))[:, 0]
+    def _quality_loss(self, quality):
+        if quality.differentiable:
 
+            def loss(soft, probs):
+                return -quality.expected(probs).float().mean() / 100.0
 
-def hardware_loss(
-    expected: torch.Tensor, target: torch.Tensor, *, under: float, over: float, dead_zone: float
-) -> torch.Tensor:
-    """Asymmetric squared penalty outside a dead zone (over the target costs more)."""
-    above = F.relu(expected - target - dead_zone)
-    below = F.relu(target - dead_zone - expected)
-    return (over * above**2 + under * below**2).mean()
+            return loss
+        per_step = self.config["supernet_archs_per_step"]
+        return lambda soft, probs: quality.straight_through_loss(soft, per_step)
 
+    def fit(self, quality, constraint, *, on_epoch=None, state: dict | None = None) -> list[dict]:
+        from ._sgnas_generator import train_generator
 
-@dataclass
-class PriorPool:
-    """Random architectures grouped by the anchor (constraint value) their cost is nearest."""
+        self._build(constraint)
+        if state is not None:
+            self.load_state_dict(state)
 
-    anchors: np.ndarray  # normalised constraint values
-    members: list[np.ndarray]  # per anchor: (n, P) int choices
+        def after_epoch(epoch, entry):
+            self.log.append(entry)
+            self.epoch = epoch
+            if on_epoch:
+                on_epoch(epoch, entry)
 
-    @classmethod
-    def build(cls, choices: np.ndarray, normalised_cost: np.ndarray, n_anchors: int) -> PriorPool:
-        anchors = np.linspace(0.0, 1.0, n_anchors)
-        nearest = np.abs(normalised_cost[:, None] - anchors[None]).argmin(1)
-        members = []
-        for a in range(n_anchors):
-            group = choices[nearest == a]
-            if len(group) == 0:  # an empty anchor borrows the closest archs overall
-                group = choices[np.argsort(np.abs(normalised_cost - anchors[a]))[:8]]
-            members.append(group)
-        return cls(anchors, members)
+        train_generator(
+            self.generator,
+            self.pool,
+            self.space.num_choices,
+            self._quality_loss(quality),
+            constraint.expected,
+            rng=self.rng,
+            torch_gen=self.torch_gen,
+            config=self.config,
+            start_epoch=self.epoch,
+            optimizer=self.optimizer,
+            on_epoch=after_epoch,
+            mask=self._mask,
+        )
+        return self.log
 
-    def draw(self, constraint: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        idx = np.abs(constraint[:, None] - self.anchors[None]).argmin(1)
-        return np.stack([self.members[a][rng.integers(len(self.members[a]))] for a in idx])
+    def generate(self, targets: np.ndarray, constraint) -> np.ndarray:
+        from ._sgnas_generator import generate
 
-    def first(self, constraint: np.ndarray) -> np.ndarray:
-        """Deterministic priors for deployment: each anchor's first member."""
-        idx = np.abs(constraint[:, None] - self.anchors[None]).argmin(1)
-        return np.stack([self.members[a][0] for a in idx])
+        return generate(
+            self.generator,
+            self.pool,
+            self.space.num_choices,
+            constraint.normalise(targets),
+            cost_by_code=constraint.by_code,
+            targets=targets,
+            tolerance=self.tolerance,
+            top=self.config["decode_top"],
+            mask=self._mask,
+        )
 
+    def search_cost(self) -> tuple[float, str]:
+        return self.config["epochs"] * self.config["steps_per_epoch"], "generator steps"
 
-def one_hot(choices: np.ndarray, k: int) -> torch.Tensor:
-    return F.one_hot(torch.as_tensor(choices, dtype=torch.long), k).float()
+    def state_dict(self) -> dict:
+        return {
+            "generator": self.generator.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "epoch": self.epoch,
+            "torch_rng": self.torch_gen.get_state(),
+            "numpy_rng": json.dumps(self.rng.bit_generator.state),
+            "log": json.dumps(self.log),
+        }
 
-
-@dataclass
-class TrainLog:
-    epochs: list[dict] = field(default_factory=list)
-
-
-def train_generator(
-    gen: Generator,
-    pool: PriorPool,
-    num_choices: int,
-    quality_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-    expected_cost: Callable[[torch.Tensor], torch.Tensor],
-    *,
-    rng: np.random.Generator,
-    torch_gen: torch.Generator,
-    config: dict,
-    start_epoch: int = 0,
-    optimizer: torch.optim.Optimizer | None = None,
-    on_epoch: Callable[[int, dict], None] | None = None,
-) -> TrainLog:
-    """Train ``gen``: ``quality_loss(soft_sample, probs)`` and ``expected_cost(probs)`` (the
-    normalised expected cost) are the caller's; ``on_epoch`` may checkpoint."""
-    cfg = {**DEFAULTS, **config}
-    opt = optimizer or torch.optim.Adam(gen.parameters(), lr=cfg["lr"], betas=tuple(cfg["betas"]))
-    log = TrainLog()
-    for epoch in range(start_epoch, cfg["epochs"]):
-        tau = cfg["tau_start"] * cfg["tau_decay"] ** epoch
-        sums = {"quality": 0.0, "hardware": 0.0}
-        gen.train()
-        for _ in range(cfg["steps_per_epoch"]):
-            target = rng.random(cfg["batch_size"])
-            prior = one_hot(pool.draw(target, rng), num_choices)
-            t = torch.as_tensor(target, dtype=torch.float32)
-            logits = gen(prior, t)
-            probs = torch.softmax(logits, -1)
-            u = torch.rand(logits.shape, generator=torch_gen).clamp(1e-10, 1 - 1e-10)
-            soft = torch.softmax((logits - torch.log(-torch.log(u))) / tau, -1)
-            q = quality_loss(soft, probs)
-            hw = hardware_loss(
-                expected_cost(probs),
-                t,
-                under=cfg["under_weight"],
-                over=cfg["over_weight"],
-                dead_zone=cfg["dead_zone"],
-            )
-            opt.zero_grad(set_to_none=True)
-            (q + hw).backward()
-            opt.step()
-            sums["quality"] += float(q.detach())
-            sums["hardware"] += float(hw.detach())
-        entry = {"epoch": epoch + 1, "tau": tau, **{k: v / cfg["steps_per_epoch"] for k, v in sums.items()}}
-        log.epochs.append(entry)
-        if on_epoch:
-            on_epoch(epoch + 1, entry)
-    return log
-
-
-@torch.no_grad()
-def generate(
-    gen: Generator,
-    pool: PriorPool,
-    num_choices: int,
-    constraints: np.ndarray,
-    *,
-    cost_by_code: np.ndarray | None = None,
-    targets: np.ndarray | None = None,
-    tolerance: float = 0.05,
-    top: int = 2,
-) -> np.ndarray:
-    """One batched forward pass: normalised constraints (n,) -> architectures (n, P).
-
-    Plain SGNAS takes the argmax per position. With ``cost_by_code`` and raw ``targets``
-    (our addition, constrained decoding) the most probable of the ``top``^P combinations of
-    each position's best choices whose cost is within ``tolerance`` of the target is taken
-    instead, when one exists; else the argmax.
-    """
-    gen.eval()
-    prior = one_hot(pool.first(constraints), num_choices)
-    logits = gen(prior, torch.as_tensor(constraints, dtype=torch.float32))
-    best = logits.argmax(-1).numpy()
-    if cost_by_code is None:
-        return best
-    logp = torch.log_softmax(logits, -1).numpy()
-    n, positions, k = logp.shape
-    order = np.argsort(-logp, axis=-1)[..., :top]  # (n, P, top)
-    grid = np.stack(np.meshgrid(*[np.arange(top)] * positions, indexing="ij"), -1).reshape(-1, positions)
-    cand = np.take_along_axis(order, np.broadcast_to(grid.T[None], (n, positions, len(grid))), -1)
-    cand = cand.transpose(0, 2, 1)  # (n, C, P)
-    score = logp[np.arange(n)[:, None, None], np.arange(positions)[None, None, :], cand].sum(-1)
-    codes = (cand * (k ** np.arange(positions - 1, -1, -1))).sum(-1)
-    ok = np.abs(cost_by_code[codes] - targets[:, None]) <= tolerance * targets[:, None]
-    pick = np.where(ok, score, -np.inf).argmax(1)
-    return np.where(ok.any(1)[:, None], cand[np.arange(n), pick], best)
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.torch_gen.set_state(state["torch_rng"])
+        self.rng.bit_generator.state = json.loads(state["numpy_rng"])
+        self.epoch, self.log = int(state["epoch"]), json.loads(state["log"])

@@ -1,4 +1,4 @@
-"""The discrete NB201 network of one architecture (tss cell or sss channel config).
+"""Discrete NB201 networks: the cell both spaces use, the macro network, the builder.
 
 Edges with op ``none`` are dropped and nodes that cannot reach the cell output are never
 computed (their value would be discarded), so a forward pass does only the work the
@@ -13,10 +13,8 @@ from torch import nn
 
 from ..datasets import get_dataset
 from ..spaces import SearchSpace
-from ..spaces.costs import TSS_CELLS_PER_STAGE, TSS_CHANNELS
-from ..spaces.size import CELL, CHANNELS
-from ..spaces.topology import EDGES, NUM_NODES, OPS, TopologySpace
-from .ops import BNConfig, Head, ReLUConvBN, ResBlock, avg_pool, stem
+from ..spaces.topology import EDGES, NUM_NODES
+from .ops import BNConfig, Head, ReLUConvBN, avg_pool
 
 CONV_OPS = ("nor_conv_1x1", "nor_conv_3x3")
 
@@ -96,34 +94,12 @@ class Network(nn.Module):
         return self.head(self.body(self.stem(x)))
 
 
-def _tss(ops, classes, bn, channels=TSS_CHANNELS, cells=TSS_CELLS_PER_STAGE) -> Network:
-    layers: list[nn.Module] = []
-    c = channels
-    for stage in range(3):
-        if stage:
-            layers.append(ResBlock(c, 2 * c, bn))
-            c *= 2
-        layers += [Cell(ops, c, c, bn) for _ in range(cells)]
-    return Network(layers, Head(c, classes, bn), stem(channels, bn))
-
-
-def _sss(channels: tuple[int, ...], classes, bn) -> Network:
-    cell_ops = tuple(OPS[i] for i in TopologySpace().parse(CELL))
-    layers: list[nn.Module] = []
-    prev = channels[0]
-    for layer, c in enumerate(channels):
-        layers.append(ResBlock(prev, c, bn) if layer % 2 else Cell(cell_ops, prev, c, bn))
-        prev = c
-    return Network(layers, Head(prev, classes, bn), stem(channels[0], bn))
-
-
 BENCHMARK_BN = BNConfig()  # affine + running statistics, as the benchmark's trained nets
 
 
 def build_network(space: SearchSpace, arch, dataset: str, bn: BNConfig = BENCHMARK_BN) -> Network:
     """The benchmark's network for ``arch`` (string or choice tuple) on ``dataset``."""
+    from .registry import NETWORKS
+
     arch = space.to_arch(arch)
-    classes = get_dataset(dataset).num_classes
-    if space.name == "nats-tss":
-        return _tss(tuple(OPS[i] for i in arch), classes, bn)
-    return _sss(tuple(CHANNELS[i] for i in arch), classes, bn)
+    return NETWORKS.get(space.name).network(arch, get_dataset(dataset).num_classes, bn)

@@ -1,11 +1,11 @@
 """The rank-correlation protocol: one estimator against the benchmark's ground truth.
 
-Estimator specs: any metric key of the benchmark; ``flops`` / ``params`` (analytic);
-``latency:DEVICE`` (hardware table); ``supernet:JOB_DIR`` (a ``supernet train`` job, scored
-on fixed held-out batches). Ground truth: the 200-epoch validation accuracy (mean over
-seeds) where the benchmark has it for every arch, else the 200-epoch test accuracy; the
-record says which. Archs: all, a random subset drawn with a recorded seed, or indices from
-a file; archs whose estimate or truth is missing are dropped and counted.
+Estimators: any estimator spec (``estimators.spec``): a metric key, ``flops``, ``params``,
+``latency:DEVICE``, ``supernet:JOB_DIR``, ``file:PATH.csv[:COLUMN]``. Ground truth: the
+200-epoch validation accuracy (mean over seeds) where the benchmark has it for every arch,
+else the 200-epoch test accuracy; the record says which. Archs: all, a random subset drawn
+with a recorded seed, or indices from a file; archs whose estimate or truth is missing are
+dropped and counted.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..bench import Benchmark, parse_key
+from ..analysis.correlation import rank_metrics
+from ..bench import Benchmark
 from ..datasets import get_dataset
 from ..errors import BenchmarkFileError, MetricKeyError
-from ..reports.correlation import rank_metrics
-from .protocols import FINAL_EPOCHS
-from .record import provenance
+from ..estimators import EstimatorContext, build_estimator
+from ..provenance import provenance, timestamp
 
 
 def default_truth(bench: Benchmark, dataset: str) -> str:
-    epochs = FINAL_EPOCHS[bench.space.name]
+    epochs = bench.space.final_epochs
     for split in ("x-valid", get_dataset(dataset).test_split):
         key = f"{dataset}/{split}/accuracy/{epochs}/mean"
         if bench.has(key) and not np.isnan(bench.values(key)).any():
@@ -68,33 +68,30 @@ def estimate(
     verify: bool = True,
     progress=lambda it, total: it,
 ) -> tuple[np.ndarray, dict]:
-    ds = get_dataset(dataset).cost_name
-    if spec in ("flops", "params"):
-        return bench.query(f"{ds}/-/{spec}/-/-", idx), {"kind": "analytic", "key": f"{ds}/-/{spec}/-/-"}
-    if spec.startswith("latency:"):
-        key = f"{ds}/-/latency_ms:{spec.split(':', 1)[1]}/-/-"
-        return bench.query(key, idx), {"kind": "table", "key": key}
-    if spec.startswith("supernet:"):
-        from ..estimators.supernet import SupernetEstimator
-
-        if data_root is None:
-            raise MetricKeyError("a supernet estimator needs --data-root (the images to score on)")
-        est = SupernetEstimator.from_job(
-            spec.split(":", 1)[1],
-            data_root,
-            splits_dir,
-            eval_batches=eval_batches,
-            recalibrate_batches=recalibrate,
-            device=device,
-            verify=verify,
+    """Scores of the archs at official indices ``idx`` by any estimator spec."""
+    context = EstimatorContext(
+        bench,
+        dataset,
+        purpose="score",
+        data_root=data_root,
+        splits_dir=splits_dir,
+        device=device,
+        verify=verify,
+        options={"eval_batches": eval_batches, "recalibrate": recalibrate},
+    )
+    estimator = build_estimator(spec, context)
+    order = np.asarray(bench.order)[idx]
+    if (order < 0).any():
+        raise MetricKeyError(
+            "the benchmark's index order is incomplete; import the meta file or a full table"
         )
-        start = time.perf_counter()
-        archs = [bench.space.parse(bench.arch_at(int(i))) for i in idx]
-        values = est.evaluate_many(archs, progress)
-        seconds = time.perf_counter() - start
-        return values, {**est.describe(), "seconds": seconds, "archs_per_second": len(idx) / seconds}
-    key = parse_key(spec)
-    return bench.query(key, idx), {"kind": "table", "key": str(key)}
+    start = time.perf_counter()
+    values = estimator.score_many(bench.space.all_choices()[order], progress)
+    seconds = time.perf_counter() - start
+    described = estimator.describe()
+    if described["kind"] == "supernet":
+        described = {**described, "seconds": seconds, "archs_per_second": len(idx) / seconds}
+    return np.asarray(values, np.float64), described
 
 
 def correlate(
@@ -121,7 +118,7 @@ def correlate(
         "version": 1,
         "space": bench.space.name,
         "dataset": dataset,
-        "estimator": {"spec": spec, **described},
+        "estimator": {**described, "spec": spec},
         "truth": truth_key,
         "truth_note": "200-epoch validation accuracy"
         if "/x-valid/" in truth_key
@@ -134,7 +131,7 @@ def correlate(
         },
         "metrics": metrics,
         "benchmark_sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
-        "provenance": provenance(),
+        "provenance": {**provenance(), "created": timestamp()},
         "indices": idx[ok].tolist(),
         "estimates": [None if math.isnan(v) else float(v) for v in est[ok]],
     }

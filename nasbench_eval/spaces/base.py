@@ -4,16 +4,25 @@ A space has ``num_positions`` decisions (edges for the topology space, layers fo
 space), each picking one of ``num_choices`` options. Its *code* is the mixed-radix integer
 of that tuple (position 0 most significant); codes enumerate the space. The benchmark's
 official *index* is a different order and lives with the benchmark data, not here.
+
+A space also owns what depends on it and nothing else: its cost model, how it mutates,
+the protocol's epochs, the official archive's name and the names used by sub-space specs.
+Code outside ``spaces/`` asks the space instead of testing its name.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ArchError
+
+if TYPE_CHECKING:
+    from .costs import CostModel
+    from .subspace import SubSpace
 
 Arch = tuple[int, ...]
 
@@ -23,6 +32,24 @@ class SearchSpace(ABC):
     num_positions: int
     num_choices: int
     example: str  # a valid arch string, shown in error messages
+    #: display name of each choice (op names, channel counts); used by sub-space specs
+    choice_names: tuple[str, ...]
+    #: sub-space spec keys: name -> the positions it restricts ('all' is always there)
+    position_groups: dict[str, tuple[int, ...]] = {}
+    official_archive: str  # file name of the official simple archive
+    search_epochs: int  # training epochs behind the search signal (12 for both NATS spaces)
+    final_epochs: int  # epochs of the reported results (200 tss, 90 sss)
+    official_order_is_code: bool = False
+
+    @property
+    def base(self) -> SearchSpace:
+        """The full space (a sub-space returns the space it restricts)."""
+        return self
+
+    @property
+    def label(self) -> str:
+        """How records name this space (a sub-space adds its spec)."""
+        return self.name
 
     @property
     def size(self) -> int:
@@ -116,6 +143,36 @@ class SearchSpace(ABC):
                     out.append(arch[:pos] + (c,) + arch[pos + 1 :])
         return out
 
+    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+        """One random single-position edit: a uniform position, then a different choice."""
+        pos = int(rng.integers(self.num_positions))
+        return self._change(arch, pos, rng)
+
+    def _change(self, arch: Arch, pos: int, rng: np.random.Generator) -> Arch:
+        choice = int(rng.integers(self.num_choices - 1))
+        choice += choice >= arch[pos]  # uniform over the other choices
+        return arch[:pos] + (choice,) + arch[pos + 1 :]
+
+    def contains(self, arch: Arch) -> bool:
+        """Membership (always true for a full space once ``check`` passes)."""
+        return True
+
+    def choice_mask(self) -> np.ndarray:
+        """(num_positions, num_choices) bool: the choices allowed at each position."""
+        return np.ones((self.num_positions, self.num_choices), bool)
+
     def canonical(self, arch: Arch) -> str:
         """A string equal for architectures that compute the same function."""
         return self.format(arch)
+
+    # -- what depends on the space ---------------------------------------------------------
+    @abstractmethod
+    def cost_model(self, dataset: str, measure: str) -> CostModel:
+        """The exact chain cost model of ``measure`` ('flops' or 'params', millions)."""
+
+    def subspace(self, spec: str) -> SubSpace:
+        """A restricted view: ``'ops=nor_conv_3x3,skip_connect'`` style specs or a file of
+        arch strings (see ``spaces.subspace``)."""
+        from .subspace import parse_subspace
+
+        return parse_subspace(self, spec)

@@ -20,20 +20,16 @@ torch), which later methods (SGNAS, MGAS) use as their hardware loss.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..datasets import get_dataset
 from ..errors import UnknownNameError
-from .base import SearchSpace
-from .size import CHANNELS, NUM_LAYERS
-from .topology import OPS, TopologySpace
+
+if TYPE_CHECKING:
+    from .base import SearchSpace
 
 MEASURES = ("flops", "params")
-
-#: macro skeleton of the topology-space network (NB201: C=16, N=5 cells per stage)
-TSS_CHANNELS, TSS_CELLS_PER_STAGE = 16, 5
 
 
 @dataclass(frozen=True)
@@ -92,93 +88,32 @@ def expected_table_value(values: np.ndarray, probs):
     return out.reshape(batch)
 
 
-# -- building blocks (counts, not millions) ------------------------------------------------
-def _conv(cin: int, cout: int, k: int, hw: int, measure: str) -> float:
+# -- building blocks of the spaces' cost models (counts, not millions) ----------------------
+def conv_cost(cin: int, cout: int, k: int, hw: int, measure: str) -> float:
     if measure == "flops":
         return cin * cout * k * k * hw
     return cin * cout * k * k + 2 * cout  # conv weights + the following BatchNorm
 
 
-def _resblock(cin: int, cout: int, hw: int, measure: str) -> float:
+def resblock_cost(cin: int, cout: int, hw: int, measure: str) -> float:
     """Stride-2 residual block: ReLU-conv3x3-BN, ReLU-conv3x3-BN, shortcut avgpool+conv1x1."""
     shortcut = cin * cout * hw if measure == "flops" else cin * cout  # no BN on the shortcut
-    return _conv(cin, cout, 3, hw, measure) + _conv(cout, cout, 3, hw, measure) + shortcut
+    return conv_cost(cin, cout, 3, hw, measure) + conv_cost(cout, cout, 3, hw, measure) + shortcut
 
 
-def _head(c: int, classes: int, measure: str) -> float:
+def head_cost(c: int, classes: int, measure: str) -> float:
     """Final BN-ReLU, global pool, linear classifier; its bias (``classes``) is not included
     because it does not depend on the architecture."""
     weights = c * classes
     return weights if measure == "flops" else weights + 2 * c
 
 
-def _check_measure(measure: str) -> None:
+def check_measure(measure: str) -> None:
     if measure not in MEASURES:
         raise UnknownNameError(f"unknown cost measure {measure!r}; expected one of {MEASURES}")
 
 
-def _tss_op(op: str, c: int, hw: int, measure: str) -> float:
-    if op == "nor_conv_1x1":
-        return _conv(c, c, 1, hw, measure)
-    if op == "nor_conv_3x3":
-        return _conv(c, c, 3, hw, measure)
-    return 0.0  # none, skip_connect and avg_pool_3x3 have no parameters and free FLOPs
-
-
-def _tss_model(dataset: str, measure: str) -> CostModel:
-    d = get_dataset(dataset)
-    c, r = TSS_CHANNELS, d.resolution
-    stages = [(c, r * r), (2 * c, (r // 2) ** 2), (4 * c, (r // 4) ** 2)]
-    const = _conv(3, c, 3, r * r, measure)  # stem
-    const += _resblock(c, 2 * c, stages[1][1], measure)
-    const += _resblock(2 * c, 4 * c, stages[2][1], measure)
-    const += _head(4 * c, d.num_classes, measure) + d.num_classes
-    per_op = [sum(TSS_CELLS_PER_STAGE * _tss_op(op, ch, hw, measure) for ch, hw in stages) for op in OPS]
-    unary = np.tile(np.asarray(per_op, np.float64), (TopologySpace.num_positions, 1))
-    return CostModel(const / 1e6, unary / 1e6, None)
-
-
-def _sss_cell(cin: int, cout: int, hw: int, measure: str) -> float:
-    """The fixed size-space cell: 5 conv3x3 edges and one skip from node 0 to node 3.
-
-    Edges leaving node 0 map cin -> cout; the skip becomes a 1x1 conv + BN when they differ.
-    """
-    total = 2 * _conv(cin, cout, 3, hw, measure) + 3 * _conv(cout, cout, 3, hw, measure)
-    if cin != cout:
-        total += _conv(cin, cout, 1, hw, measure)
-    return total
-
-
-def _sss_model(dataset: str, measure: str) -> CostModel:
-    d = get_dataset(dataset)
-    r = d.resolution
-    hw = [r * r, (r // 2) ** 2, (r // 2) ** 2, (r // 4) ** 2, (r // 4) ** 2]  # per layer output
-    k = len(CHANNELS)
-    unary = np.zeros((NUM_LAYERS, k))
-    pairwise = np.zeros((NUM_LAYERS - 1, k, k))
-    for i, c in enumerate(CHANNELS):
-        unary[0, i] = _conv(3, c, 3, hw[0], measure) + _sss_cell(c, c, hw[0], measure)
-        unary[-1, i] = _head(c, d.num_classes, measure)
-        for j, c_next in enumerate(CHANNELS):
-            for layer in range(1, NUM_LAYERS):
-                block = _resblock if layer % 2 else _sss_cell
-                pairwise[layer - 1, i, j] = block(c, c_next, hw[layer], measure)
-    const = float(d.num_classes)  # classifier bias
-    return CostModel(const / 1e6, unary / 1e6, pairwise / 1e6)
-
-
-@cache
-def cost_model(space_name: str, dataset: str, measure: str) -> CostModel:
-    """The chain cost model of ``measure`` ('flops' or 'params', millions) on ``dataset``."""
-    _check_measure(measure)
-    if space_name == "nats-tss":
-        return _tss_model(dataset, measure)
-    if space_name == "nats-sss":
-        return _sss_model(dataset, measure)
-    raise UnknownNameError(f"no cost model for space {space_name!r}")
-
-
 def costs(space: SearchSpace, dataset: str, measure: str, choices=None) -> np.ndarray:
     """Cost of every architecture in code order (``choices=None``) or of given choices."""
-    model = cost_model(space.name, dataset, measure)
+    model = space.cost_model(dataset, measure)
     return model.evaluate(space.all_choices() if choices is None else np.atleast_2d(choices))

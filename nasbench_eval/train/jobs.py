@@ -18,10 +18,9 @@ from ..bench.layout import write_json_atomic
 from ..data.batches import DeviceBatches
 from ..data.splits import load_splits
 from ..errors import BenchmarkFileError, NasbenchEvalError
-from ..nets import build_network
+from ..nets import SEARCH_BN, build_network, build_supernet
 from ..nets.ops import BNConfig
-from ..nets.supernet import SEARCH_BN, build_supernet
-from ..provenance import provenance
+from ..provenance import provenance, timestamp
 from ..spaces import get_space
 from .recipes import get_recipe
 from .trainer import CHECKPOINT, Trainer
@@ -124,26 +123,20 @@ def train_network(
         "log": trainer.log,
         "wall_time_s": time.perf_counter() - start,
         "device": device,
-        "provenance": provenance(),
+        "provenance": {**provenance(), "created": timestamp()},
     }
     write_json_atomic(out / "result.json", result)
     return result
 
 
 def sample_path(space):
-    """Uniform single-path sampling (RSPS / SPOS / SGNAS supernet training)."""
-    if space.name == "nats-tss":
+    """Uniform single-path sampling (RSPS / SPOS / SGNAS supernet training), any space."""
 
-        def fwd(model, x, gen):
-            arch = tuple(
-                int(c) for c in torch.randint(0, space.num_choices, (space.num_positions,), generator=gen)
-            )
-            return model(x, arch=arch)
-    else:
-
-        def fwd(model, x, gen):
-            idx = torch.randint(0, space.num_choices, (space.num_positions,), generator=gen)
-            return model(x, channels=tuple(space.channels(tuple(int(i) for i in idx))))
+    def fwd(model, x, gen):
+        arch = tuple(
+            int(c) for c in torch.randint(0, space.num_choices, (space.num_positions,), generator=gen)
+        )
+        return model(x, arch=arch)
 
     return fwd
 
@@ -223,7 +216,7 @@ def train_supernet(
         "log": trainer.log,
         "wall_time_s": time.perf_counter() - start,
         "device": device,
-        "provenance": provenance(),
+        "provenance": {**provenance(), "created": timestamp()},
     }
     write_json_atomic(out / "result.json", result)
     return result

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import BenchmarkFileError, UnknownNameError
+from ..registry import Registry
 
 
 @dataclass(frozen=True)
@@ -29,23 +30,25 @@ class Recipe:
         return self if epochs is None else replace(self, epochs=epochs)
 
 
-RECIPES = {
-    "01E": Recipe(1, 0.1, 0.0, 5e-4, 256),
-    "12E": Recipe(12, 0.1, 0.0, 5e-4, 256),
-    "90E": Recipe(90, 0.1, 0.0, 5e-4, 256),
-    "200E": Recipe(200, 0.1, 0.0, 5e-4, 256),
-    "weight-sharing": Recipe(100, 0.025, 0.001, 5e-4, 64),
-    "RANDOM": Recipe(250, 0.025, 0.001, 5e-4, 64),
-    "SETN": Recipe(250, 0.025, 0.001, 5e-4, 64),
-    "GDAS": Recipe(250, 0.025, 0.001, 5e-4, 64),
-    "DARTS": Recipe(50, 0.025, 0.001, 5e-4, 64),
-    "ENAS": Recipe(250, 0.05, 0.0005, 2.5e-4, 128),
-}
+RECIPES: Registry[Recipe] = Registry("recipe")
+for _name, _recipe, _what in (
+    ("01E", Recipe(1, 0.1, 0.0, 5e-4, 256), "benchmark training, 1 epoch (NATS 'hp=01')"),
+    ("12E", Recipe(12, 0.1, 0.0, 5e-4, 256), "benchmark training, 12 epochs (the search signal)"),
+    ("90E", Recipe(90, 0.1, 0.0, 5e-4, 256), "benchmark training, 90 epochs (size space results)"),
+    ("200E", Recipe(200, 0.1, 0.0, 5e-4, 256), "benchmark training, 200 epochs (topology space results)"),
+    ("weight-sharing", Recipe(100, 0.025, 0.001, 5e-4, 64), "NATS supernet searches, 100 epochs"),
+    ("RANDOM", Recipe(250, 0.025, 0.001, 5e-4, 64), "NB201 RSPS search (algos/RANDOM.config)"),
+    ("SETN", Recipe(250, 0.025, 0.001, 5e-4, 64), "NB201 SETN search (algos/SETN.config)"),
+    ("GDAS", Recipe(250, 0.025, 0.001, 5e-4, 64), "NB201 GDAS search (algos/GDAS.config)"),
+    ("DARTS", Recipe(50, 0.025, 0.001, 5e-4, 64), "NB201 DARTS search (algos/DARTS.config)"),
+    ("ENAS", Recipe(250, 0.05, 0.0005, 2.5e-4, 128), "NB201 ENAS search (algos/ENAS.config)"),
+):
+    RECIPES.add(_name, _recipe, kind="recipe", description=_what)
 
 
 def get_recipe(name: str) -> Recipe:
     if name in RECIPES:
-        return RECIPES[name]
+        return RECIPES.get(name)
     if Path(name).is_file():
         return read_config(name)
     raise UnknownNameError(f"unknown recipe {name!r}; expected one of {', '.join(RECIPES)} or a .config file")

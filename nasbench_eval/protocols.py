@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..datasets import get_dataset
-from ..errors import UnknownNameError
+from .datasets import get_dataset
+from .errors import UnknownNameError
+from .spaces import get_space
 
 PROTOCOLS = ("nb201", "nats")
 SEARCH_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
@@ -43,13 +44,6 @@ QUERY_BUDGETS = {
     ("nats", "cifar100"): 200.0,
     ("nats", "ImageNet16-120"): 200.0,
 }
-#: hyper-parameters that differ between the protocols (a config file overrides them)
-METHOD_DEFAULTS = {
-    ("reinforce", "nb201"): {"learning_rate": 0.5},
-    ("reinforce", "nats"): {"learning_rate": 0.01},
-}
-SEARCH_EPOCHS = {"nats-tss": 12, "nats-sss": 12}
-FINAL_EPOCHS = {"nats-tss": 200, "nats-sss": 90}
 
 
 @dataclass(frozen=True)
@@ -61,14 +55,14 @@ class Protocol:
     @property
     def search_key(self) -> str:
         ds = get_dataset(self.dataset).search_records
-        return f"{ds}/x-valid/accuracy/{SEARCH_EPOCHS[self.space]}/mean"
+        return f"{ds}/x-valid/accuracy/{get_space(self.space).search_epochs}/mean"
 
     def budget(self, unit: str) -> float:
         table = TIME_BUDGETS if unit == "seconds" else QUERY_BUDGETS
         return table[(self.name, self.dataset)]
 
     def report_keys(self) -> dict[str, str]:
-        return {label: key.format(E=FINAL_EPOCHS[self.space]) for label, key in REPORT_COLUMNS}
+        return report_keys(self.space)
 
 
 def get_protocol(name: str, space: str, dataset: str) -> Protocol:
@@ -83,4 +77,21 @@ def get_protocol(name: str, space: str, dataset: str) -> Protocol:
             "the nb201 protocol searches on cifar10 only (it reports all "
             "three datasets); use --protocol nats for per-dataset searches"
         )
-    return Protocol(name, space, dataset)
+    return Protocol(name, get_space(space).name, dataset)  # aliases (nb201, tss) resolve here
+
+
+def report_keys(space: str) -> dict[str, str]:
+    """The six conventional columns of ``space`` (label -> metric key at its final epochs)."""
+    epochs = get_space(space).final_epochs
+    return {label: key.format(E=epochs) for label, key in REPORT_COLUMNS}
+
+
+def test_key(space: str, dataset: str) -> str:
+    """The conventional test accuracy of ``dataset`` at the space's final epochs."""
+    return f"{dataset}/{get_dataset(dataset).test_split}/accuracy/{get_space(space).final_epochs}/mean"
+
+
+def generative_protocol(dataset: str) -> str:
+    """Generative methods (SGNAS) search cifar10 on cifar10-valid and report every dataset
+    (NB201); the other datasets per dataset (NATS)."""
+    return "nb201" if dataset == "cifar10" else "nats"

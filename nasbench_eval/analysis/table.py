@@ -16,11 +16,13 @@ import numpy as np
 
 from ..bench import Benchmark
 from ..errors import UnknownNameError
-from ..methods import METHODS
-from ..runs.protocols import FINAL_EPOCHS, PROTOCOLS, REPORT_COLUMNS, SEARCH_DATASETS
+from ..protocols import PROTOCOLS, REPORT_COLUMNS, SEARCH_DATASETS, report_keys
+from ..records import RunRecord
 
 COLUMNS = [label for label, _ in REPORT_COLUMNS]
 REFERENCES = ("nb201",)
+#: row order of the methods a paper's table lists (others follow, by name)
+PAPER_ORDER = ("rs", "rea", "reinforce", "bohb")
 
 
 @dataclass
@@ -32,34 +34,36 @@ class Row:
 
 
 def column_keys(space: str) -> list[str]:
-    return [key.format(E=FINAL_EPOCHS[space]) for _, key in REPORT_COLUMNS]
+    return list(report_keys(space).values())
 
 
-def method_rows(records: list[dict]) -> list[Row]:
-    groups: dict[tuple, list[dict]] = {}
+def method_rows(records: list[RunRecord]) -> list[Row]:
+    groups: dict[tuple, list[RunRecord]] = {}
     for r in records:
-        groups.setdefault((r["method_title"], r["protocol"], r["search_dataset"], r["space"]), []).append(r)
-    methods = list(METHODS)
+        label = r.method_title if r.subspace is None else f"{r.method_title} [{r.subspace}]"
+        groups.setdefault((label, r.protocol, r.search_dataset, r.space), []).append(r)
 
-    def order(item):  # protocol, search dataset, then the methods' registry order
-        (_, protocol, dataset, _), recs = item
-        method = recs[0]["method"]
+    def order(item):  # protocol, search dataset, then the papers' method order
+        (label, protocol, dataset, _), recs = item
+        method = recs[0].method
+        rank = PAPER_ORDER.index(method) if method in PAPER_ORDER else len(PAPER_ORDER)
         return (
-            PROTOCOLS.index(protocol),
-            SEARCH_DATASETS.index(dataset),
-            methods.index(method) if method in methods else len(methods),
+            PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS),
+            SEARCH_DATASETS.index(dataset) if dataset in SEARCH_DATASETS else len(SEARCH_DATASETS),
+            rank,
             method,
+            label,
         )
 
     rows = []
     for (title, protocol, dataset, space), recs in sorted(groups.items(), key=order):
         cells = []
         for key in column_keys(space):
-            vals = np.array([r["final_metrics"].get(key) for r in recs], dtype=float)
+            vals = np.array([r.final_metrics.get(key) for r in recs], dtype=float)
             complete = not np.isnan(vals).any()  # a mean over some seeds only would mislead
             cells.append((float(vals.mean()), float(vals.std()), len(vals)) if complete else None)
-        used = np.mean([r["budget"]["used"] for r in recs])
-        unit = recs[0]["budget"]["unit"]
+        used = np.mean([r.budget.used for r in recs])
+        unit = recs[0].budget.unit
         cost = f"{used:,.0f} s" if unit == "seconds" else f"{used:,.0f} {unit}"
         rows.append(Row(f"{title} ({protocol}, {dataset})", cells, cost))
     return rows
@@ -84,7 +88,7 @@ def reference_note(name: str) -> str:
 def _published(name: str) -> dict:
     if name not in REFERENCES:
         raise UnknownNameError(f"unknown reference {name!r}; expected one of {', '.join(REFERENCES)}")
-    path = resources.files("nasbench_eval.reports").joinpath(f"published_{name}.json")
+    path = resources.files("nasbench_eval.analysis").joinpath(f"published_{name}.json")
     return json.loads(path.read_text())
 
 

@@ -16,23 +16,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..bench import Benchmark  # noqa: E402
-from ..datasets import get_dataset  # noqa: E402
-from ..errors import MetricKeyError, UnknownNameError  # noqa: E402
-from ..runs.protocols import FINAL_EPOCHS, PROTOCOLS, SEARCH_DATASETS  # noqa: E402
+from ..errors import UnknownNameError  # noqa: E402
+from ..estimators import EstimatorContext, build_estimator  # noqa: E402
+from ..protocols import PROTOCOLS, SEARCH_DATASETS, test_key  # noqa: E402
+from ..records import RunRecord  # noqa: E402
 
 SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def test_key(space: str, dataset: str) -> str:
-    return f"{dataset}/{get_dataset(dataset).test_split}/accuracy/{FINAL_EPOCHS[space]}/mean"
-
-
-def _groups(records: list[dict]) -> dict[tuple[str, str], dict[str, list[dict]]]:
-    out: dict[tuple[str, str], dict[str, list[dict]]] = {}
+def _groups(records: list[RunRecord]) -> dict[tuple[str, str], dict[str, list[RunRecord]]]:
+    out: dict[tuple[str, str], dict[str, list[RunRecord]]] = {}
     for r in records:
-        if "trajectory" not in r:  # one-shot methods (SGNAS) have no search trajectory
+        if r.trajectory is None:  # one-shot and generative methods have no query trajectory
             continue
-        out.setdefault((r["protocol"], r["search_dataset"]), {}).setdefault(r["method_title"], []).append(r)
+        out.setdefault((r.protocol, r.search_dataset), {}).setdefault(r.method_title, []).append(r)
     return dict(
         sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]), PROTOCOLS.index(kv[0][0])))
     )
@@ -52,12 +49,12 @@ def _check_suffix(path: Path) -> None:
         raise UnknownNameError(f"{path}: the plot file must end in {', '.join(SUFFIXES)}")
 
 
-def _incumbent_curve(record: dict, test: np.ndarray, grid: np.ndarray) -> np.ndarray:
+def _incumbent_curve(record: RunRecord, test: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Test accuracy of the best-so-far arch (by full-fidelity estimate) at each grid cost."""
-    t = record["trajectory"]
-    full = record["estimator"]["fidelities"][-1]
+    t = record.trajectory
+    full = (record.estimator.get("fidelities") or [None])[-1]
     best, inc_cost, inc_acc = -np.inf, [], []
-    steps = zip(t["index"], t["fidelity"], t["estimate"], t["cumulative_cost"], strict=True)
+    steps = zip(t.index, t.fidelity, t.estimate, t.cumulative_cost, strict=True)
     for index, fid, est, cost in steps:
         if est is not None and (fid is None or fid == full) and est > best:
             best = est
@@ -79,7 +76,7 @@ def _finish(fig, path: Path, title: str, stamp: str | None) -> None:
     plt.close(fig)
 
 
-def trajectory_plot(records: list[dict], bench: Benchmark, path: Path, stamp: str | None = None) -> None:
+def trajectory_plot(records: list[RunRecord], bench: Benchmark, path: Path, stamp: str | None = None) -> None:
     path = Path(path)
     _check_suffix(path)
     groups = _groups(records)
@@ -89,8 +86,8 @@ def trajectory_plot(records: list[dict], bench: Benchmark, path: Path, stamp: st
     for ax, ((protocol, dataset), methods) in zip(axes, groups.items(), strict=True):
         key = test_key(bench.space.name, dataset)
         test = np.asarray(bench.values(key))
-        unit = next(iter(methods.values()))[0]["budget"]["unit"]
-        limit = max(r["budget"]["used"] for recs in methods.values() for r in recs)
+        unit = next(iter(methods.values()))[0].budget.unit
+        limit = max(r.budget.used for recs in methods.values() for r in recs)
         grid = np.linspace(0, limit, 300)
         for title, recs in methods.items():
             curves = np.array([_incumbent_curve(r, test, grid) for r in recs])
@@ -111,26 +108,13 @@ def trajectory_plot(records: list[dict], bench: Benchmark, path: Path, stamp: st
 
 
 def _cost_values(bench: Benchmark, dataset: str, cost: str) -> tuple[np.ndarray, str]:
-    if cost in ("flops", "params"):
-        label = "FLOPs (M multiply-adds)" if cost == "flops" else "parameters (M)"
-        return np.asarray(bench.values(f"{dataset}/-/{cost}/-/-")), label
-    if cost.startswith("latency:"):
-        device = cost.split(":", 1)[1]
-        key = f"{dataset}/-/latency_ms:{device}/-/-"
-        if not bench.has(key):
-            devices = sorted(
-                {
-                    str(k.measure).split(":", 1)[1]
-                    for k in bench.keys()
-                    if k.dataset == dataset and k.measure.startswith("latency_ms:")
-                }
-            )
-            raise MetricKeyError(
-                f"no latency for device {device!r} on {dataset}; available: "
-                f"{', '.join(devices) or 'none (import a hardware table)'}"
-            )
-        return np.asarray(bench.values(key)), f"latency on {device} (ms)"
-    raise UnknownNameError(f"unknown cost {cost!r}; expected flops, params or latency:DEVICE")
+    """Any estimator spec (flops, params, latency:DEVICE, ...) for every arch, by official index."""
+    estimator = build_estimator(cost, EstimatorContext(bench, dataset, purpose="score"))
+    order = np.asarray(bench.order)
+    values = np.full(len(order), np.nan)
+    known = order >= 0
+    values[known] = estimator.score_many(bench.space.all_choices()[order[known]])
+    return values, estimator.label
 
 
 def pareto_front(cost: np.ndarray, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,12 +126,14 @@ def pareto_front(cost: np.ndarray, acc: np.ndarray) -> tuple[np.ndarray, np.ndar
     return c[keep], a[keep]
 
 
-def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stamp: str | None = None) -> None:
+def cost_plot(
+    records: list[RunRecord], bench: Benchmark, cost: str, path: Path, stamp: str | None = None
+) -> None:
     path = Path(path)
     _check_suffix(path)
-    datasets = sorted({r["search_dataset"] for r in records}, key=SEARCH_DATASETS.index)
+    datasets = sorted({r.search_dataset for r in records}, key=SEARCH_DATASETS.index)
     fig, axes = _panels(len(datasets), 5.4, 4.2)
-    titles = sorted({r["method_title"] for r in records})
+    titles = sorted({r.method_title for r in records})
     colors = {t: f"C{i}" for i, t in enumerate(titles)}  # one colour per method in every panel
     markers = {p: m for p, m in zip(PROTOCOLS, "^o", strict=True)}
     for ax, dataset in zip(axes, datasets, strict=True):
@@ -161,8 +147,8 @@ def cost_plot(records: list[dict], bench: Benchmark, cost: str, path: Path, stam
         ax.step(fc, fa, where="post", color="k", lw=1.2, label="Pareto front")
         by_method: dict[tuple[str, str], list[int]] = {}
         for r in records:
-            if r["search_dataset"] == dataset:
-                by_method.setdefault((r["method_title"], r["protocol"]), []).append(r["final"]["index"])
+            if r.search_dataset == dataset:
+                by_method.setdefault((r.method_title, r.protocol), []).append(r.final.index)
         for (title, protocol), idx in sorted(by_method.items()):
             idx = np.asarray(idx)
             ax.scatter(
@@ -208,16 +194,19 @@ def correlation_plot(
     _finish(fig, path, title, None)
 
 
-def sweep_plot(records: list[dict], bench: Benchmark, path: Path, stamp: str | None = None) -> None:
+def sweep_plot(records: list[RunRecord], bench: Benchmark, path: Path, stamp: str | None = None) -> None:
     """SGNAS: the space, its Pareto front and the generated arch of every target and seed,
     coloured by target, in the constraint's unit (one panel per constraint)."""
     path = Path(path)
     _check_suffix(path)
-    constraints = sorted({r["constraint"]["name"] for r in records})
+    records = [r for r in records if r.sweep is not None]
+    if not records:
+        raise UnknownNameError("no record with a target sweep (generative methods, e.g. SGNAS, have one)")
+    constraints = sorted({r.sweep.constraint["name"] for r in records})
     fig, axes = _panels(len(constraints), 5.6, 4.3)
     for ax, name in zip(axes, constraints, strict=True):
-        recs = [r for r in records if r["constraint"]["name"] == name]
-        dataset = recs[0]["search_dataset"]
+        recs = [r for r in records if r.sweep.constraint["name"] == name]
+        dataset = recs[0].search_dataset
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
         x, xlabel = _cost_values(bench, dataset, name)
@@ -226,7 +215,7 @@ def sweep_plot(records: list[dict], bench: Benchmark, path: Path, stamp: str | N
         )
         fc, fa = pareto_front(x, acc)
         ax.step(fc, fa, where="post", color="k", lw=1.2, label="Pareto front")
-        pts = [(t["target"], x[t["index"]], acc[t["index"]]) for r in recs for t in r["targets"]]
+        pts = [(t.target, x[t.index], acc[t.index]) for r in recs for t in r.sweep.targets]
         tg, px, py = map(np.asarray, zip(*pts, strict=True))
         sc = ax.scatter(
             px,
@@ -236,9 +225,9 @@ def sweep_plot(records: list[dict], bench: Benchmark, path: Path, stamp: str | N
             s=26,
             edgecolor="k",
             lw=0.4,
-            label=f"generated ({len(recs)} seeds x {len(recs[0]['targets'])} targets)",
+            label=f"generated ({len(recs)} seeds x {len(recs[0].sweep.targets)} targets)",
         )
-        fig.colorbar(sc, ax=ax, label=f"target ({recs[0]['constraint']['unit']})")
+        fig.colorbar(sc, ax=ax, label=f"target ({recs[0].sweep.constraint['unit']})")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"test accuracy (%)\n{key}")
         ax.set_title(f"SGNAS, {name} constraint")

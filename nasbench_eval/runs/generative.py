@@ -1,0 +1,162 @@
+"""The generative runner (SGNAS, EAS): train the generator for one seed, generate one arch
+per target in one pass, look every arch up, and write the record with the sweep metrics.
+
+The quality estimator is the run's estimator spec (default: the protocol's 12-epoch
+validation accuracy by table lookup, a nasbench-eval variant; ``supernet:JOB_DIR`` is the
+SGNAS paper's); the constraint is the method's ``constraint`` option, itself an estimator
+spec (flops, params, latency:DEVICE). A checkpoint after every generator epoch lets a
+killed run resume; it is removed when the record is written.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis.sweep import sweep_summary
+from ..errors import NasbenchEvalError
+from ..estimators import CostConstraint, build_estimator
+from ..methods import get_method
+from ..provenance import provenance
+from ..records import Budget, FinalArch, RunRecord, Sweep, TargetRow
+from .spec import RunSpec, benchmark, benchmark_ref, estimator_context, report_metrics
+
+
+def parse_targets(text: str | None, constraint: CostConstraint) -> np.ndarray:
+    """'lo:hi:step' (or 'lo:hi', or one value) in the constraint's unit; None = 19 values
+    over the 5-95% cost range of the space."""
+    if text is None:
+        lo, hi = np.percentile(constraint.by_code[~np.isnan(constraint.by_code)], [5, 95])
+        return np.round(np.linspace(lo, hi, 19), 4)
+    try:
+        parts = [float(p) for p in str(text).split(":")]
+        lo, hi, step = (
+            parts if len(parts) == 3 else (*parts, 1.0) if len(parts) == 2 else (parts[0],) * 2 + (1.0,)
+        )
+        ok = all(np.isfinite([lo, hi, step])) and step > 0 and (hi - lo) / step < 10_000
+        targets = np.arange(lo, hi + step / 2, step) if ok else None
+    except (ValueError, TypeError):
+        targets = None
+    if targets is None or len(targets) == 0:
+        raise NasbenchEvalError(
+            f"targets must look like 20:200:10 (start:stop:step, at most 10,000 values), got {text!r}"
+        )
+    if targets.min() < constraint.lo or targets.max() > constraint.hi:
+        raise NasbenchEvalError(
+            f"targets {targets.min():g}..{targets.max():g} leave the achievable range "
+            f"{constraint.lo:.4g}..{constraint.hi:.4g} {constraint.unit}"
+        )
+    return targets
+
+
+def build(spec: RunSpec):
+    """(protocol, config, constraint, targets, quality estimator): fails fast."""
+    protocol = spec.resolved_protocol()
+    bench = benchmark(spec)
+    if (bench.order < 0).any():
+        raise NasbenchEvalError(
+            "the benchmark's index order is unknown; import the meta file or a full table"
+        )
+    method_cls = get_method(spec.method)
+    config = spec.method_config()
+    space_context = estimator_context(spec, bench)
+    constraint = CostConstraint(build_estimator(config["constraint"], space_context))
+    targets = parse_targets(config["targets"], constraint)
+    options = method_cls.estimator_options(config)
+    quality = build_estimator(spec.estimator or protocol.search_key, estimator_context(spec, bench, options))
+    return protocol, config, constraint, targets, quality
+
+
+def _save(path: Path, state: dict) -> None:
+    import torch
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def run(
+    spec: RunSpec,
+    seed: int,
+    checkpoint: Path | None = None,
+    *,
+    overwrite: bool = False,
+    stop_after_epochs: int | None = None,
+) -> tuple[RunRecord, dict]:
+    start = time.perf_counter()
+    protocol, config, constraint, targets, quality = build(spec)
+    bench = benchmark(spec)
+    space = spec.search_space()
+    method_cls = get_method(spec.method)
+    method = method_cls(space, seed, **config)
+    state = None
+    if checkpoint is not None and checkpoint.exists() and not overwrite:
+        import torch
+
+        state = torch.load(checkpoint, weights_only=True)
+
+    def on_epoch(epoch, entry):
+        if checkpoint is not None:
+            _save(checkpoint, method.state_dict())
+        if stop_after_epochs is not None and epoch >= stop_after_epochs:
+            raise KeyboardInterrupt("stopped for a test")
+
+    t_train = time.perf_counter()
+    log = method.fit(quality, constraint, on_epoch=on_epoch, state=state)
+    t_train = time.perf_counter() - t_train
+    t_gen = time.perf_counter()
+    archs = method.generate(targets, constraint)
+    t_gen = time.perf_counter() - t_gen
+    codes = bench.space.codes_of(archs)
+    index_of_code = np.empty(bench.space.size, np.int64)
+    index_of_code[bench.order] = np.arange(bench.space.size)
+    indices = index_of_code[codes]
+    achieved = constraint.by_code[codes]
+    estimated = np.asarray(quality.score_many(archs), float)
+    rows = [
+        TargetRow(
+            float(t),
+            float(c),
+            int(i),
+            bench.space.format(tuple(a)),
+            float(e),
+            report_metrics(bench, protocol, int(i)),
+        )
+        for t, a, i, c, e in zip(targets, archs, indices, achieved, estimated, strict=True)
+    ]
+    best = int(np.argmax(estimated))
+    test_keys = {label: key for label, key in protocol.report_keys().items() if label.endswith("test")}
+    summary = sweep_summary(
+        bench, constraint, targets, achieved, indices, test_keys, tolerance=method.tolerance
+    )
+    steps, unit = method.search_cost()
+    record = RunRecord(
+        method=spec.method,
+        method_title=method_cls.title,
+        kind=method_cls.kind,
+        space=bench.space.name,
+        subspace=spec.subspace,
+        protocol=protocol.name,
+        search_dataset=spec.dataset,
+        seed=seed,
+        config=config,
+        run=spec.describe(),
+        estimator={**quality.describe(), "variant": method_cls.estimator_variant(quality)},
+        budget=Budget(steps, unit, steps),
+        benchmark=benchmark_ref(bench),
+        provenance=provenance(),
+        final=FinalArch(rows[best].index, rows[best].arch, rows[best].estimated_accuracy, rows[best].target),
+        final_metrics=rows[best].metrics,
+        sweep=Sweep(
+            {"name": constraint.name, "unit": constraint.unit, "range": [constraint.lo, constraint.hi]},
+            rows,
+            summary,
+            log,
+        ),
+    )
+    timing = {"generator_training_s": t_train, "generation_s": t_gen, "total_s": time.perf_counter() - start}
+    return record, timing

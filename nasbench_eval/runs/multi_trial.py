@@ -1,0 +1,114 @@
+"""The multi-trial runner: ask, estimate, tell, until the budget is spent; then the record.
+
+As in the reference scripts, the evaluation that crosses the budget still counts: the run
+stops once the cumulative cost reaches the limit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import NasbenchEvalError
+from ..estimators import Estimator, build_estimator
+from ..methods import MultiTrialMethod, get_method
+from ..provenance import provenance
+from ..records import Budget, FinalArch, RunRecord, Trajectory
+from ..spaces import Arch
+from .spec import RunSpec, benchmark, benchmark_ref, estimator_context, index_of, report_metrics
+
+#: a safety net only: protocol budgets stop runs long before
+MAX_STEPS = 1_000_000
+
+
+@dataclass(frozen=True)
+class BudgetLimit:
+    limit: float
+    unit: str  # 'seconds' or 'queries'
+
+
+@dataclass
+class SearchResult:
+    archs: list[Arch] = field(default_factory=list)
+    fidelities: list[int | None] = field(default_factory=list)
+    estimates: list[float] = field(default_factory=list)
+    cumulative_cost: list[float] = field(default_factory=list)
+    final: Arch | None = None
+
+    @property
+    def used(self) -> float:
+        return self.cumulative_cost[-1] if self.cumulative_cost else 0.0
+
+
+def run_search(
+    method: MultiTrialMethod, estimator: Estimator, budget: BudgetLimit, *, max_steps: int = MAX_STEPS
+) -> SearchResult:
+    if budget.unit != estimator.budget_unit:
+        raise NasbenchEvalError(f"budget in {budget.unit} but the estimator counts {estimator.budget_unit}")
+    out = SearchResult()
+    used = 0.0
+    while used < budget.limit and len(out.archs) < max_steps:
+        query = method.ask()
+        estimate = estimator.evaluate(query.arch, query.fidelity)
+        used += estimate.cost
+        method.tell(query, estimate.value)
+        out.archs.append(query.arch)
+        out.fidelities.append(query.fidelity)
+        out.estimates.append(estimate.value)
+        out.cumulative_cost.append(used)
+    out.final = method.result()
+    return out
+
+
+def build(spec: RunSpec):
+    """(protocol, estimator) of a spec: fails fast on bad names or missing metrics."""
+    protocol = spec.resolved_protocol()
+    bench = benchmark(spec)
+    estimator = build_estimator(spec.estimator or protocol.search_key, estimator_context(spec, bench))
+    return protocol, estimator
+
+
+def run(spec: RunSpec, seed: int, checkpoint=None) -> tuple[RunRecord, dict]:
+    """One seeded search -> (record, extra timing facts)."""
+    protocol, estimator = build(spec)
+    bench = benchmark(spec)
+    budget = BudgetLimit(spec.budget or protocol.budget(estimator.budget_unit), estimator.budget_unit)
+    method_cls = get_method(spec.method)
+    method = method_cls(
+        spec.search_space(),
+        np.random.default_rng(seed),
+        max_fidelity=estimator.max_fidelity,
+        fidelities=estimator.fidelities,
+        **spec.method_config(),
+    )
+    result = run_search(method, estimator, budget)
+    final_index = index_of(bench, result.final)
+    record = RunRecord(
+        method=spec.method,
+        method_title=method_cls.title,
+        kind=method_cls.kind,
+        space=bench.space.name,
+        subspace=spec.subspace,
+        protocol=protocol.name,
+        search_dataset=spec.dataset,
+        seed=seed,
+        config=method.config,
+        run=spec.describe(),
+        estimator=estimator.describe(),
+        budget=Budget(budget.limit, budget.unit, result.used),
+        benchmark=benchmark_ref(bench),
+        provenance=provenance(),
+        final=FinalArch(
+            final_index, bench.space.format(result.final), float(estimator.evaluate(result.final).value)
+        ),
+        final_metrics=report_metrics(bench, protocol, final_index),
+        trajectory=Trajectory(
+            index=[index_of(bench, a) for a in result.archs],
+            fidelity=result.fidelities,
+            estimate=[None if math.isnan(v) else v for v in result.estimates],
+            cumulative_cost=result.cumulative_cost,
+        ),
+    )
+    return record, {}
