@@ -87,6 +87,9 @@ class Registry(Generic[T]):
     def entries(self, kind: str | None = None) -> list[Entry[T]]:
         return [e for e in self._entries.values() if kind is None or e.kind == kind]
 
+    def __getitem__(self, name: str) -> T:
+        return self.get(name)
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and (name in self._entries or name in self._aliases)
 

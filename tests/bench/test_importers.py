@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_INDICES, TSS_SAMPLE
+from shared_data import SAMPLE_INDICES, TSS_SAMPLE
 
 from nasbench_eval import open_benchmark
 from nasbench_eval.bench.importers import read_source

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import synthetic
 import torch
-from conftest import NB201
+from shared_data import NB201
 
 from nasbench_eval.data.batches import DeviceBatches
 from nasbench_eval.data.raw import CIFAR10, load_cifar10, load_cifar100, load_imagenet16

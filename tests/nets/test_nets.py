@@ -3,14 +3,16 @@
 import numpy as np
 import pytest
 import torch
-from conftest import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
+from shared_data import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
 
 from nasbench_eval.bench.safe_pickle import read_bz2
 from nasbench_eval.nets import build_network
 from nasbench_eval.nets.counting import count
 from nasbench_eval.nets.discrete import Cell, live_edges
 from nasbench_eval.nets.ops import BNConfig
-from nasbench_eval.nets.supernet import SizeSupernet, TopologySupernet, gumbel_weights
+from nasbench_eval.nets import gumbel_weights
+from nasbench_eval.nets.size import SizeSupernet
+from nasbench_eval.nets.topology import TopologySupernet
 from nasbench_eval.spaces import get_space
 from nasbench_eval.spaces.costs import costs
 from nasbench_eval.spaces.topology import OPS
@@ -129,7 +131,7 @@ def test_size_supernet_slices_equal_a_discrete_net():
         sd[name] = src[tuple(slice(0, n) for n in t.shape)].detach().clone()
     net.load_state_dict(sd)
     x = torch.randn(4, 3, 32, 32)
-    assert torch.allclose(sup(x, channels=channels), net(x), atol=1e-4)
+    assert torch.allclose(sup(x, arch=SSS.parse(':'.join(map(str, channels)))), net(x), atol=1e-4)
 
 
 def test_size_supernet_straight_through_widths():
@@ -140,9 +142,9 @@ def test_size_supernet_straight_through_widths():
     logits = torch.zeros(5, 8, requires_grad=True)
     soft = torch.softmax(logits, -1)
     hard = torch.zeros(5, 8).scatter_(1, torch.tensor(arch)[:, None], 1.0)
-    out = sup(x, width_weights=hard - soft.detach() + soft)
-    assert torch.allclose(out, sup(x, channels=SSS.channels(arch)), atol=1e-5)
+    out = sup(x, weights=hard - soft.detach() + soft)
+    assert torch.allclose(out, sup(x, arch=arch), atol=1e-5)
     torch.nn.functional.cross_entropy(out, torch.arange(4)).backward()
     assert logits.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="one-hot"):
-        sup(x, width_weights=torch.full((5, 8), 1 / 8))
+        sup(x, weights=torch.full((5, 8), 1 / 8))

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from nasbench_eval.cli import main
 from nasbench_eval.errors import MetricKeyError, NasbenchEvalError
-from nasbench_eval.methods.sgnas import Generator, PriorPool, generate, hardware_loss
-from nasbench_eval.runs.generate import SGNASSpec, run_sgnas
+from nasbench_eval.methods._sgnas_generator import Generator, PriorPool, generate, hardware_loss
+from nasbench_eval.runs import generative
+from nasbench_eval.runs.spec import RunSpec
 
 TINY = {"epochs": 4, "steps_per_epoch": 5, "batch_size": 16, "prior_pool": 500}
 
@@ -31,30 +32,43 @@ def test_generator_maps_every_target_in_one_pass():
     assert pool.draw(np.array([0.0, 1.0]), np.random.default_rng(0)).shape == (2, 6)
 
 
+def _spec(home, targets="20:180:40", **kw) -> RunSpec:
+    config = {**TINY, "targets": targets, **kw.pop("config", {})}
+    return RunSpec("sgnas", config=config, home=str(home), **kw)
+
+
 def test_table_run_record(home, tmp_path):
-    spec = SGNASSpec(targets="20:180:40", config=TINY, home=str(home))
-    r = run_sgnas(spec, 0, tmp_path / "a.json")
-    assert [t["target"] for t in r["targets"]] == [20, 60, 100, 140, 180]
-    assert r["estimator"]["kind"] == "table" and "not in the paper" in r["estimator"]["variant"]
-    assert "no --supernet job" in r["estimator"]["choice_reason"]
-    s = r["summary"]
+    r, timing = generative.run(_spec(home), 0)
+    assert [t.target for t in r.sweep.targets] == [20, 60, 100, 140, 180]
+    assert r.estimator["kind"] == "table" and "not in the paper" in r.estimator["variant"]
+    assert r.protocol == "nb201" and r.kind == "generative" and r.budget.unit == "generator steps"
+    s = r.sweep.summary
     assert set(s["regret"]) == {"C10 test", "C100 test", "IN16 test"} and 0 <= s["share_within_5pct"] <= 1
-    assert r["final"]["index"] in [t["index"] for t in r["targets"]]
-    assert len(r["generator_log"]) == 4 and r["generator_log"][0]["tau"] == 5.0
-    assert r["generator_log"][1]["tau"] == pytest.approx(4.75)
-    again = run_sgnas(spec, 0, tmp_path / "b.json")
-    assert [t["arch"] for t in again["targets"]] == [t["arch"] for t in r["targets"]]
+    assert r.final.index in [t.index for t in r.sweep.targets]
+    assert len(r.sweep.log) == 4 and r.sweep.log[0]["tau"] == 5.0
+    assert r.sweep.log[1]["tau"] == pytest.approx(4.75)
+    again, _ = generative.run(_spec(home), 0)
+    assert again.to_dict() == r.to_dict()  # deterministic, and no clock in the record
+    assert timing["generator_training_s"] > 0
 
 
-def test_killed_generator_training_resumes(home, tmp_path):
-    spec = SGNASSpec(targets="20:180:40", config=TINY, home=str(home))
-    full = run_sgnas(spec, 1, tmp_path / "full.json")
+def test_killed_generator_training_resumes_identically(home, tmp_path):
+    full, _ = generative.run(_spec(home), 1)
+    ckpt = tmp_path / "k.ckpt.pt"
     with pytest.raises(KeyboardInterrupt):
-        run_sgnas(spec, 1, tmp_path / "k.json", stop_after_epochs=2)
-    assert (tmp_path / "k.ckpt.pt").exists() and not (tmp_path / "k.json").exists()
-    resumed = run_sgnas(spec, 1, tmp_path / "k.json")
-    assert [t["arch"] for t in resumed["targets"]] == [t["arch"] for t in full["targets"]]
-    assert resumed["generator_log"] == full["generator_log"] and not (tmp_path / "k.ckpt.pt").exists()
+        generative.run(_spec(home), 1, ckpt, stop_after_epochs=2)
+    assert ckpt.exists()
+    resumed, _ = generative.run(_spec(home), 1, ckpt)
+    assert [t.arch for t in resumed.sweep.targets] == [t.arch for t in full.sweep.targets]
+    assert resumed.sweep.log == full.sweep.log
+
+
+def test_sub_space_restricts_every_generated_arch(home):
+    r, _ = generative.run(_spec(home, targets=None, subspace="ops=nor_conv_3x3,skip_connect,none"), 0)
+    allowed = {"nor_conv_3x3", "skip_connect", "none"}
+    for t in r.sweep.targets:
+        assert {e.split("~")[0] for e in t.arch.replace("+", "|").split("|") if e} <= allowed
+    assert r.subspace == "ops=nor_conv_3x3,skip_connect,none"
 
 
 @pytest.mark.parametrize(
@@ -62,26 +76,24 @@ def test_killed_generator_training_resumes(home, tmp_path):
     [
         ({"targets": "1:500:10"}, NasbenchEvalError, "achievable range"),
         ({"targets": "a:b"}, NasbenchEvalError, "start:stop:step"),
-        ({"constraint": "latency:toaster"}, MetricKeyError, "unknown device"),
-        ({"constraint": "latency:edgetpu"}, MetricKeyError, "lacks 4699 archs"),
+        ({"targets": "20:200:1e-12"}, NasbenchEvalError, "at most 10,000"),
+        ({"config": {"constraint": "latency:toaster"}}, MetricKeyError, "unknown device"),
+        ({"config": {"constraint": "latency:edgetpu"}}, MetricKeyError, "lacks 4699 archs"),
         ({"space": "nats-sss"}, MetricKeyError, "covers only 3"),
-        ({"estimator": "supernet"}, NasbenchEvalError, "--supernet JOB_DIR"),
+        ({"estimator": "supernet"}, MetricKeyError, "supernet:JOB_DIR"),
+        ({"config": {"epochs": 0}}, NasbenchEvalError, "epochs must be >= 1"),
     ],
 )
-def test_edge_cases(home, tmp_path, kw, error, match):
+def test_edge_cases(home, kw, error, match):
     with pytest.raises(error, match=match):
-        run_sgnas(SGNASSpec(**{"config": TINY, "home": str(home), **kw}), 0, tmp_path / "x.json")
+        generative.run(_spec(home, **kw), 0)
 
 
-def test_latency_constraint_uses_the_exact_table_expectation(home, tmp_path, tss):
-    from nasbench_eval.reports.plots import sweep_plot
+def test_latency_constraint_uses_the_exact_table_expectation(home, tss, tmp_path):
+    from nasbench_eval.analysis.plots import sweep_plot
 
-    r = run_sgnas(
-        SGNASSpec(constraint="latency:pixel3", targets="10:20:5", config=TINY, home=str(home)),
-        0,
-        tmp_path / "l.json",
-    )
-    assert r["constraint"]["unit"] == "ms on pixel3" and len(r["targets"]) == 3
+    r, _ = generative.run(_spec(home, targets="10:20:5", config={"constraint": "latency:pixel3"}), 0)
+    assert r.sweep.constraint["unit"] == "ms on pixel3" and len(r.sweep.targets) == 3
     sweep_plot([r], tss, tmp_path / "s.png")
     assert (tmp_path / "s.png").stat().st_size > 10_000
 
@@ -100,8 +112,8 @@ def test_command_and_table(home, tmp_path):
             "sgnas",
             "--space",
             "nats-tss",
-            "--targets",
-            "20:100:40",
+            "--set",
+            "targets=20:100:40",
             "--config",
             str(cfg),
             "--out",
@@ -109,7 +121,8 @@ def test_command_and_table(home, tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "estimator: table" in res.output and "controllability: Kendall tau" in res.output
+    assert "estimator cifar10-valid/x-valid/accuracy/12/mean" in res.output
+    assert "controllability: Kendall tau" in res.output
     res = cli.invoke(main, ["--home", str(home), "table", str(tmp_path / "runs")])
     assert res.exit_code == 0 and "SGNAS (nb201, cifar10)" in res.output and "generator steps" in res.output
     res = cli.invoke(
@@ -143,16 +156,9 @@ def test_supernet_estimator_on_both_spaces(home, tmp_path):
         train_supernet(
             space, "cifar10-valid", out=job, data_root=tmp_path, epochs=1, verify=False, progress=False
         )
-        spec = SGNASSpec(
-            space=space,
-            targets=targets,
-            supernet=str(job),
-            data_root=str(tmp_path),
-            config=cfg,
-            home=str(home),
-            verify=False,
-        )
-        r = run_sgnas(spec, 0, tmp_path / f"{space}.json")
-        assert r["estimator"]["kind"] == "supernet" and "paper" in r["estimator"]["variant"]
-        assert len(r["targets"]) >= 3
-        assert all(0 <= t["estimated_accuracy"] <= 100 for t in r["targets"])
+        spec = _spec(home, targets=targets, space=space, estimator=f"supernet:{job}", data_root=str(tmp_path),
+                     config=cfg, verify=False)
+        r, _ = generative.run(spec, 0)
+        assert r.estimator["kind"] == "supernet" and "paper" in r.estimator["variant"]
+        assert len(r.sweep.targets) >= 3
+        assert all(0 <= t.estimated_accuracy <= 100 for t in r.sweep.targets)

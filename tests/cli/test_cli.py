@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import ACCURACY_CSV, TSS_SAMPLE
+from shared_data import ACCURACY_CSV, TSS_SAMPLE
 
 from nasbench_eval.cli import main
 

@@ -4,11 +4,11 @@ import csv
 
 import numpy as np
 import pytest
-from conftest import ACCURACY_CSV, SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
+from shared_data import ACCURACY_CSV, SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
 
 from nasbench_eval.bench.safe_pickle import read_bz2
 from nasbench_eval.spaces import get_space
-from nasbench_eval.spaces.costs import cost_model, costs, expected_table_value
+from nasbench_eval.spaces.costs import costs, expected_table_value
 
 TSS, SSS = get_space("nats-tss"), get_space("nats-sss")
 
@@ -71,7 +71,7 @@ def test_expected_cost_is_exact(space, measure):
     weight = np.prod(probs[np.arange(space.num_positions), allc], axis=1)
     values = costs(space, "cifar100", measure)
     brute = float(weight @ values)
-    model = cost_model(space.name, "cifar100", measure)
+    model = space.cost_model("cifar100", measure)
     assert model.expected(probs) == pytest.approx(brute, rel=1e-10)
     assert expected_table_value(values, probs) == pytest.approx(brute, rel=1e-10)
     batch = np.stack([probs, probs[::-1]])
@@ -80,7 +80,7 @@ def test_expected_cost_is_exact(space, measure):
 
 def test_expected_cost_is_differentiable_in_torch():
     torch = pytest.importorskip("torch")
-    model = cost_model("nats-sss", "cifar10", "flops")
+    model = get_space("nats-sss").cost_model("cifar10", "flops")
     logits = torch.zeros(5, 8, dtype=torch.float64, requires_grad=True)
     e = model.expected(torch.softmax(logits, -1))
     e.backward()
@@ -94,7 +94,7 @@ def test_expected_cost_is_differentiable_in_torch():
 
 
 def test_tss_decomposition_is_additive():
-    model = cost_model("nats-tss", "cifar10", "flops")
+    model = get_space("nats-tss").cost_model("cifar10", "flops")
     assert model.pairwise is None and model.unary.shape == (6, 5)
     assert model.unary[:, [0, 1, 4]].max() == 0  # none, skip, pool are free
     all_conv3 = [(3,) * 6]

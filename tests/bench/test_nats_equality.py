@@ -5,7 +5,7 @@ import math
 import warnings
 
 import pytest
-from conftest import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
+from shared_data import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
 
 nats_bench = pytest.importorskip("nats_bench")
 

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ACCURACY_CSV, TSS_SAMPLE
+from shared_data import ACCURACY_CSV, TSS_SAMPLE
 
 from nasbench_eval import open_benchmark
 from nasbench_eval.bench.importers import read_source

@@ -3,7 +3,7 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import SSS_SAMPLE, TSS_SAMPLE
+from shared_data import SSS_SAMPLE, TSS_SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

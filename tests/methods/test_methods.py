@@ -10,7 +10,7 @@ from nasbench_eval.methods.base import Query
 from nasbench_eval.methods.bohb import BOHB
 from nasbench_eval.methods.evolution import RegularizedEvolution
 from nasbench_eval.methods.reinforce import Reinforce
-from nasbench_eval.runs.driver import Budget, run_search
+from nasbench_eval.runs.multi_trial import BudgetLimit, run_search
 from nasbench_eval.spaces import get_space
 from nasbench_eval.spaces.costs import costs
 
@@ -23,6 +23,7 @@ class Synthetic(Estimator):
     budget_unit = "queries"
 
     def __init__(self, fidelities=()):
+        super().__init__(TSS)
         self.max_fidelity = 12
         self.fidelities = fidelities
         self.flops = costs(TSS, "cifar10", "flops")
@@ -31,8 +32,11 @@ class Synthetic(Estimator):
         epochs = fidelity or 12
         return Estimate(float(self.flops[TSS.code(arch)]) * epochs / 12, epochs / 12)
 
+    def score_many(self, choices, progress=None):
+        return self.flops[TSS.codes_of(choices)]
+
     def describe(self):
-        return {"kind": "synthetic"}
+        return {"kind": "synthetic", "spec": "synthetic"}
 
 
 def _run(name, seed, est=None, limit=60, **config):
@@ -40,10 +44,10 @@ def _run(name, seed, est=None, limit=60, **config):
     method = get_method(name)(
         TSS, np.random.default_rng(seed), max_fidelity=12, fidelities=est.fidelities, **config
     )
-    return run_search(method, est, Budget(limit, "queries"))
+    return run_search(method, est, BudgetLimit(limit, "queries"))
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", METHODS.names("multi-trial"))
 def test_same_seed_same_trajectory(name):
     a, b, c = _run(name, 3), _run(name, 3), _run(name, 4)
     assert a.archs == b.archs and a.estimates == b.estimates and a.final == b.final
@@ -61,7 +65,7 @@ def test_guided_methods_beat_random_search(name):
 def test_unknown_method_and_hyper_parameter():
     with pytest.raises(ValueError, match="unknown method"):
         get_method("darts-v9")
-    with pytest.raises(UnknownNameError, match="unknown hyper-parameter"):
+    with pytest.raises(UnknownNameError, match="unknown option"):
         RegularizedEvolution(TSS, np.random.default_rng(0), population=3)
 
 

@@ -6,7 +6,7 @@ import pytest
 import synthetic
 import torch
 from click.testing import CliRunner
-from conftest import NB201
+from shared_data import NB201
 
 from nasbench_eval.cli import main
 from nasbench_eval.errors import NasbenchEvalError
@@ -94,7 +94,7 @@ def test_supernet_job_and_estimator(root, tmp_path):
     est = SupernetEstimator.from_job(tmp_path, root, eval_batches=2, batch_size=50, verify=False)
     space = get_space("nats-tss")
     archs = space.sample(__import__("numpy").random.default_rng(0), 3)
-    accs = est.evaluate_many(archs)
+    accs = est.score_many(archs)
     assert accs.shape == (3,) and ((0 <= accs) & (accs <= 100)).all()
     assert est.evaluate(archs[0]).value == accs[0]  # same fixed batches every time
     assert est.describe()["config"]["sampling"] == "uniform single path"
