@@ -1,6 +1,6 @@
 """Facts about the benchmark datasets that the cost model and metric keys depend on.
 
-Names and splits follow NAS-Bench-201 / NATS-Bench exactly (see docs/protocol.md):
+Names and splits follow the NAS-Bench-201 and NATS-Bench papers exactly:
 ``cifar10-valid`` is CIFAR-10 trained on 25k images and evaluated on the other 25k
 (``x-valid``) and the test set (``ori-test``).
 """

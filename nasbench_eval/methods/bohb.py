@@ -77,7 +77,9 @@ class BOHB(MultiTrialMethod):
         self._pending = []  # stage-0 configs are proposed lazily, each with the latest model
         self._stage_results = []
 
-    def _fidelity(self) -> int:
+    def _fidelity(self) -> int | None:
+        if self.max_fidelity is None:  # an estimator without fidelities (e.g. analytic costs)
+            return None
         return max(1, int(self.stage_budgets[self.stage] + 1e-9))
 
     def ask(self) -> Query:

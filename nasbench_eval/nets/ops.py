@@ -1,4 +1,4 @@
-"""Building blocks of the NB201 macro network (see docs/protocol.md): ReLU-Conv-BN ops,
+"""Building blocks of the NB201 macro network (Dong & Yang, ICLR 2020): ReLU-Conv-BN ops,
 the residual reduction block, the stem and the classifier head.
 
 ``BNConfig`` carries the two BatchNorm switches the benchmarks vary: affine parameters and
