@@ -58,8 +58,11 @@ class Stamp:
         return f"{self.command} | commit {self.commit} | data: {data}"
 
     def to_dict(self) -> dict:
-        return {"command": self.command, "commit": self.commit,
-                "data_sources": [{"name": n, "md5": m} for n, m in self.data]}
+        return {
+            "command": self.command,
+            "commit": self.commit,
+            "data_sources": [{"name": n, "md5": m} for n, m in self.data],
+        }
 
 
 def _portable(arg: str, root: Path) -> str:

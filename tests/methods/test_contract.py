@@ -27,7 +27,9 @@ def test_options_are_declared_and_checked(name):
         cls.resolve_config({}, protocol)
     with pytest.raises(UnknownNameError, match="unknown option"):
         cls.resolve_config({"no_such_option": 1})
-    numeric = [k for k, o in cls.options.items() if isinstance(o.default, int | float) and o.minimum is not None]
+    numeric = [
+        k for k, o in cls.options.items() if isinstance(o.default, int | float) and o.minimum is not None
+    ]
     for key in numeric:
         with pytest.raises(NasbenchEvalError, match=key):
             cls.resolve_config({key: cls.options[key].minimum - 1})

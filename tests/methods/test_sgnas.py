@@ -156,8 +156,15 @@ def test_supernet_estimator_on_both_spaces(home, tmp_path):
         train_supernet(
             space, "cifar10-valid", out=job, data_root=tmp_path, epochs=1, verify=False, progress=False
         )
-        spec = _spec(home, targets=targets, space=space, estimator=f"supernet:{job}", data_root=str(tmp_path),
-                     config=cfg, verify=False)
+        spec = _spec(
+            home,
+            targets=targets,
+            space=space,
+            estimator=f"supernet:{job}",
+            data_root=str(tmp_path),
+            config=cfg,
+            verify=False,
+        )
         r, _ = generative.run(spec, 0)
         assert r.estimator["kind"] == "supernet" and "paper" in r.estimator["variant"]
         assert len(r.sweep.targets) >= 3

@@ -6,11 +6,10 @@ import torch
 from shared_data import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
 
 from nasbench_eval.bench.safe_pickle import read_bz2
-from nasbench_eval.nets import build_network
+from nasbench_eval.nets import build_network, gumbel_weights
 from nasbench_eval.nets.counting import count
 from nasbench_eval.nets.discrete import Cell, live_edges
 from nasbench_eval.nets.ops import BNConfig
-from nasbench_eval.nets import gumbel_weights
 from nasbench_eval.nets.size import SizeSupernet
 from nasbench_eval.nets.topology import TopologySupernet
 from nasbench_eval.spaces import get_space
@@ -131,7 +130,7 @@ def test_size_supernet_slices_equal_a_discrete_net():
         sd[name] = src[tuple(slice(0, n) for n in t.shape)].detach().clone()
     net.load_state_dict(sd)
     x = torch.randn(4, 3, 32, 32)
-    assert torch.allclose(sup(x, arch=SSS.parse(':'.join(map(str, channels)))), net(x), atol=1e-4)
+    assert torch.allclose(sup(x, arch=SSS.parse(":".join(map(str, channels)))), net(x), atol=1e-4)
 
 
 def test_size_supernet_straight_through_widths():

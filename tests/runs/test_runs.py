@@ -9,14 +9,14 @@ from click.testing import CliRunner
 from shared_data import ACCURACY_CSV
 
 from nasbench_eval import open_benchmark
+from nasbench_eval.analysis.plots import pareto_front
+from nasbench_eval.analysis.table import method_rows, optimal_row, reference_rows, render
 from nasbench_eval.bench.importers import read_source
 from nasbench_eval.bench.layout import write_json_atomic
 from nasbench_eval.bench.store import import_batch
 from nasbench_eval.cli import main
 from nasbench_eval.errors import BenchmarkFileError, MetricKeyError
 from nasbench_eval.estimators import TableEstimator
-from nasbench_eval.analysis.plots import pareto_front
-from nasbench_eval.analysis.table import method_rows, optimal_row, reference_rows, render
 from nasbench_eval.records import find_records
 from nasbench_eval.runs.runner import parse_seeds, run_one, run_seeds
 from nasbench_eval.runs.spec import RunSpec

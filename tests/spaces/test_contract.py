@@ -55,8 +55,12 @@ def test_cost_model_matches_the_networks(name):
     space = get_space(name)
     for arch in space.sample(np.random.default_rng(2), 2):
         flops, params = count(build_network(space, arch, "cifar10"), 32)
-        assert space.cost_model("cifar10", "flops").evaluate(np.array([arch]))[0] == pytest.approx(flops, rel=1e-6)
-        assert space.cost_model("cifar10", "params").evaluate(np.array([arch]))[0] == pytest.approx(params, rel=1e-6)
+        assert space.cost_model("cifar10", "flops").evaluate(np.array([arch]))[0] == pytest.approx(
+            flops, rel=1e-6
+        )
+        assert space.cost_model("cifar10", "params").evaluate(np.array([arch]))[0] == pytest.approx(
+            params, rel=1e-6
+        )
 
 
 @pytest.mark.parametrize("name", SPACE_NAMES)

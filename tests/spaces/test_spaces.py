@@ -3,9 +3,9 @@ import pickle
 
 import numpy as np
 import pytest
-from shared_data import SSS_SAMPLE, TSS_SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import SSS_SAMPLE, TSS_SAMPLE
 
 from nasbench_eval.errors import ArchError, UnknownNameError
 from nasbench_eval.spaces import get_space
@@ -95,7 +95,7 @@ def test_junk_only_raises_arch_error(text):
             "in order",
         ),
         (
-            " |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+            " |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",  # noqa: E501
             "stray characters",
         ),
     ],
