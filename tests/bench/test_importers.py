@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from shared_data import SAMPLE_INDICES, TSS_SAMPLE
+from shared_data import SAMPLE_INDICES, TSS_SAMPLE, needs_shared
 
 from nasbench_eval import open_benchmark
 from nasbench_eval.bench.importers import read_source
@@ -39,6 +39,7 @@ def _same_values(a, b):
     assert 50 < a.query(key, 284, epoch=150) == b.query(key, 284, epoch=150)
 
 
+@needs_shared
 def test_single_file_full_archive(tmp_path, simple):
     meta, records = _records()
     full = {**meta, "arch2infos": records, "evaluated_indexes": set(records)}
@@ -48,6 +49,7 @@ def test_single_file_full_archive(tmp_path, simple):
     _same_values(open_benchmark("nats-tss", tmp_path / "home"), simple)
 
 
+@needs_shared
 def test_nb201_pth_through_the_official_package(tmp_path, simple):
     torch = pytest.importorskip("torch")
     pytest.importorskip("nas_201_api")
@@ -68,6 +70,7 @@ class _Evil:
         return (os.system, ("touch pwned-by-pickle",))
 
 
+@needs_shared
 def test_code_in_an_archive_is_never_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     archive = tmp_path / "NATS-tss-v1_0-3ffb9-simple"
@@ -79,6 +82,7 @@ def test_code_in_an_archive_is_never_run(tmp_path, monkeypatch):
     assert not (tmp_path / "pwned-by-pickle").exists()
 
 
+@needs_shared
 def test_corrupt_and_misnamed_files(tmp_path):
     archive = tmp_path / "NATS-tss-v1_0-3ffb9-simple"
     archive.mkdir()
@@ -102,6 +106,7 @@ def test_corrupt_and_misnamed_files(tmp_path):
         read_source(tmp_path / "nothing.csv")
 
 
+@needs_shared
 def test_record_that_contradicts_the_meta_file(tmp_path):
     archive = tmp_path / "NATS-tss-v1_0-3ffb9-simple"
     archive.mkdir()

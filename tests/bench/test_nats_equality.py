@@ -5,7 +5,7 @@ import math
 import warnings
 
 import pytest
-from shared_data import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
+from shared_data import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE, needs_shared
 
 nats_bench = pytest.importorskip("nats_bench")
 
@@ -63,6 +63,7 @@ def _compare(bench, official, dataset, epochs, agg, index, iepoch):
     return checked
 
 
+@needs_shared
 @pytest.mark.parametrize("index", SAMPLE_INDICES)
 def test_more_info_equals_official_api(pair, index):
     api, bench, space = pair
@@ -81,6 +82,7 @@ def test_more_info_equals_official_api(pair, index):
     assert checked > 300
 
 
+@needs_shared
 @pytest.mark.parametrize("index", SAMPLE_INDICES)
 def test_cost_info_equals_official_api(pair, index):
     api, bench, space = pair
@@ -101,6 +103,7 @@ def test_cost_info_equals_official_api(pair, index):
                 assert total == pytest.approx(official[f"T-{split}@total"], rel=1e-12)
 
 
+@needs_shared
 @pytest.mark.parametrize("index", SAMPLE_INDICES)
 def test_arch_strings_and_simulated_time(pair, index):
     api, bench, space = pair

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from shared_data import ACCURACY_CSV, TSS_SAMPLE
+from shared_data import ACCURACY_CSV, TSS_SAMPLE, needs_shared
 
 from nasbench_eval import open_benchmark
 from nasbench_eval.bench.importers import read_source
@@ -68,6 +68,7 @@ def test_sources_are_remembered(tss):
     assert cov[C10_TEST].archs == 15625 and cov["cifar10/ori-test/loss/200/mean"].archs == 3
 
 
+@needs_shared
 def test_reimport_is_noop_and_conflicts_need_replace(tmp_path):
     first = import_batch(tmp_path, read_source(ACCURACY_CSV))
     assert first.values_added == 15625 * 15 and not first.skipped
@@ -87,6 +88,7 @@ def test_reimport_is_noop_and_conflicts_need_replace(tmp_path):
     assert bench.source_of(C10_TEST, 1)["path"] == str(ACCURACY_CSV)
 
 
+@needs_shared
 def test_curves_are_added_to_values_a_table_already_had(tmp_path):
     import_batch(tmp_path, read_source(ACCURACY_CSV))
     import_batch(tmp_path, read_source(TSS_SAMPLE))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from shared_data import ACCURACY_CSV, TSS_SAMPLE
+from shared_data import ACCURACY_CSV, TSS_SAMPLE, needs_shared
 
 from nasbench_eval.cli import main
 
@@ -18,6 +18,7 @@ def run(home, *args):
     return result.exit_code, result.output, result.stderr
 
 
+@needs_shared
 def test_import_info_query(tmp_path):
     code, out, _ = run(tmp_path, "data", "import", str(ACCURACY_CSV), str(TSS_SAMPLE))
     assert code == 0 and "234375 values added" in out

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import synthetic
 import torch
-from shared_data import NB201
+from shared_data import NB201, needs_shared
 
 from nasbench_eval.data.batches import DeviceBatches
 from nasbench_eval.data.raw import CIFAR10, load_cifar10, load_cifar100, load_imagenet16
@@ -61,6 +61,7 @@ def test_checks_name_the_file_and_size(root, tmp_path):
     assert set(CIFAR10) == {*(f"data_batch_{i}" for i in range(1, 6)), "test_batch"}
 
 
+@needs_shared
 def test_official_split_files_have_the_documented_sizes():
     sizes = {
         f: {k: len(v) for k, v in read_split(OFFICIAL_SPLITS / f).items()}
@@ -133,6 +134,7 @@ def test_device_batches_augment_in_batched_ops():
     assert torch.equal(next(iter(augmented()))[0], xa)  # same generator seed, same batch
 
 
+@needs_shared
 def test_real_cifar10_md5_table_matches_checksums_file():
     text = (NB201.parent / "raw" / "CHECKSUMS.md").read_text()
     for name, (size, md5) in CIFAR10.items():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from shared_data import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
+from shared_data import SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE, needs_shared
 
 from nasbench_eval.bench.safe_pickle import read_bz2
 from nasbench_eval.nets import build_network, gumbel_weights
@@ -19,6 +19,7 @@ from nasbench_eval.spaces.topology import OPS
 TSS, SSS = get_space("nats-tss"), get_space("nats-sss")
 
 
+@needs_shared
 @pytest.mark.parametrize("space, sample", [(TSS, TSS_SAMPLE), (SSS, SSS_SAMPLE)])
 @pytest.mark.parametrize("index", SAMPLE_INDICES)
 def test_counted_costs_equal_official_and_analytic(space, sample, index):

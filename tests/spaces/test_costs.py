@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 import pytest
-from shared_data import ACCURACY_CSV, SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE
+from shared_data import ACCURACY_CSV, SAMPLE_INDICES, SSS_SAMPLE, TSS_SAMPLE, needs_shared
 
 from nasbench_eval.bench.safe_pickle import read_bz2
 from nasbench_eval.spaces import get_space
@@ -22,6 +22,7 @@ def _official_costs(sample, index):
     return out
 
 
+@needs_shared
 @pytest.mark.parametrize("space, sample", [(TSS, TSS_SAMPLE), (SSS, SSS_SAMPLE)])
 @pytest.mark.parametrize("index", SAMPLE_INDICES)
 def test_sample_records_every_dataset(space, sample, index):
@@ -45,6 +46,7 @@ def test_protocol_oracle_arch_284_and_naslib_differs():
     assert abs(got["cifar10"][0] - 12.306) > 0.5  # NASLib's convention is not ours
 
 
+@needs_shared
 def test_params_of_all_15625_cells_against_table():
     """The table's params are means over the three seed records. For 204 archs one seed's
     record describes another network (the NATS-Bench legacy issue the official API patches

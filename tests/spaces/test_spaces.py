@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shared_data import SSS_SAMPLE, TSS_SAMPLE
+from shared_data import SSS_SAMPLE, TSS_SAMPLE, needs_shared
 
 from nasbench_eval.errors import ArchError, UnknownNameError
 from nasbench_eval.spaces import get_space
@@ -28,6 +28,7 @@ def test_factory_and_aliases():
         get_space("foo")
 
 
+@needs_shared
 def test_official_order_is_not_lexicographic_but_sss_is_code_order():
     tss_meta = _meta(TSS_SAMPLE)
     assert tss_meta[0] == (

@@ -6,7 +6,7 @@ import pytest
 import synthetic
 import torch
 from click.testing import CliRunner
-from shared_data import NB201
+from shared_data import NB201, needs_shared
 
 from nasbench_eval.cli import main
 from nasbench_eval.errors import NasbenchEvalError
@@ -27,6 +27,7 @@ def root(tmp_path_factory):
     return r
 
 
+@needs_shared
 def test_builtin_recipes_equal_the_official_files():
     base = NB201 / "official-configs"
     for name in ("01E", "12E", "90E", "200E"):
