@@ -113,6 +113,9 @@ def main() -> None:
         f"(cold = first query, loads the arch's file)"
     )
     print("targets: vectorised <= 1000 us, single <= 5 us, open <= 50000 us")
+    from nasbench_eval.provenance import stamp
+
+    print(f"stamp: {stamp(bench.sources).line}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 import tempfile
 from pathlib import Path
 
@@ -38,12 +36,12 @@ def main() -> None:
     a = ap.parse_args()
     import numpy as np
 
+    from nasbench_eval.analysis.plots import correlation_plot
     from nasbench_eval.bench import open_benchmark
     from nasbench_eval.bench.importers import read_source
     from nasbench_eval.bench.layout import write_json_atomic
-    from nasbench_eval.reports.plots import correlation_plot
+    from nasbench_eval.provenance import stamp
     from nasbench_eval.runs.correlate import correlate
-    from nasbench_eval.runs.record import git_commit
 
     home = Path(tempfile.mkdtemp(prefix="nbe-home-"))
     from nasbench_eval.bench.store import import_batch
@@ -52,8 +50,8 @@ def main() -> None:
         import_batch(home, read_source(ROOT / src))
     bench = open_benchmark("nats-tss", home)
     a.out.mkdir(parents=True, exist_ok=True)
-    command = "python " + " ".join(shlex.quote(x) for x in sys.argv)
-    sources = ", ".join(f"{Path(s['path']).name} md5 {s['md5']}" for s in bench.sources)
+    st = stamp(bench.sources, root=ROOT)
+    command = st.command
     records = []
     for spec, truth in RUNS:
         r = correlate(bench, "cifar10-valid", spec, truth=truth)
@@ -71,7 +69,7 @@ def main() -> None:
         records.append(r)
     records += [json.loads(p.read_text()) for p in a.extra]
     lines = [
-        f"<!-- {command} | commit {git_commit()} | data: {sources} -->",
+        f"<!-- {st.line} -->",
         "",
         "NATS-tss, cifar10-valid. Kendall tau with its bootstrap 95% interval (1,000 resamples, seed 0).",
         "",

@@ -55,6 +55,10 @@ def main() -> None:
         f"(generator training {timing['generator_training_s']:.1f} s; target <= 60 s)"
     )
 
+    from nasbench_eval.provenance import stamp
+
+    print(f"stamp: {stamp([]).line}")
+
 
 if __name__ == "__main__":
     main()

@@ -147,6 +147,10 @@ def main() -> None:
                 f"{bf / peer_ips:>12.2f}"
             )
 
+    from nasbench_eval.provenance import stamp
+
+    print(f"stamp: {stamp([]).line}")
+
 
 if __name__ == "__main__":
     main()
