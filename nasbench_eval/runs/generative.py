@@ -20,9 +20,8 @@ from ..analysis.sweep import sweep_summary
 from ..errors import NasbenchEvalError
 from ..estimators import CostConstraint, build_estimator
 from ..methods import get_method
-from ..provenance import provenance
 from ..records import Budget, FinalArch, RunRecord, Sweep, TargetRow
-from .spec import RunSpec, benchmark, benchmark_ref, estimator_context, report_metrics
+from .spec import RunSpec, benchmark, estimator_context, record_header, report_metrics
 
 
 def parse_targets(text: str | None, constraint: CostConstraint) -> np.ndarray:
@@ -135,20 +134,9 @@ def run(
     )
     steps, unit = method.search_cost()
     record = RunRecord(
-        method=spec.method,
-        method_title=method_cls.title,
-        kind=method_cls.kind,
-        space=bench.space.name,
-        subspace=spec.subspace,
-        protocol=protocol.name,
-        search_dataset=spec.dataset,
-        seed=seed,
-        config=config,
-        run=spec.describe(),
+        **record_header(spec, method_cls, protocol, seed, config),
         estimator={**quality.describe(), "variant": method_cls.estimator_variant(quality)},
         budget=Budget(steps, unit, steps),
-        benchmark=benchmark_ref(bench),
-        provenance=provenance(),
         final=FinalArch(rows[best].index, rows[best].arch, rows[best].estimated_accuracy, rows[best].target),
         final_metrics=rows[best].metrics,
         sweep=Sweep(

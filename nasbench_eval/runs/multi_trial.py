@@ -14,10 +14,9 @@ import numpy as np
 from ..errors import NasbenchEvalError
 from ..estimators import Estimator, build_estimator
 from ..methods import MultiTrialMethod, get_method
-from ..provenance import provenance
 from ..records import Budget, FinalArch, RunRecord, Trajectory
 from ..spaces import Arch
-from .spec import RunSpec, benchmark, benchmark_ref, estimator_context, index_of, report_metrics
+from .spec import RunSpec, benchmark, estimator_context, index_of, record_header, report_metrics
 
 #: a safety net only: protocol budgets stop runs long before
 MAX_STEPS = 1_000_000
@@ -86,20 +85,9 @@ def run(spec: RunSpec, seed: int, checkpoint=None) -> tuple[RunRecord, dict]:
     result = run_search(method, estimator, budget)
     final_index = index_of(bench, result.final)
     record = RunRecord(
-        method=spec.method,
-        method_title=method_cls.title,
-        kind=method_cls.kind,
-        space=bench.space.name,
-        subspace=spec.subspace,
-        protocol=protocol.name,
-        search_dataset=spec.dataset,
-        seed=seed,
-        config=method.config,
-        run=spec.describe(),
+        **record_header(spec, method_cls, protocol, seed, method.config),
         estimator=estimator.describe(),
         budget=Budget(budget.limit, budget.unit, result.used),
-        benchmark=benchmark_ref(bench),
-        provenance=provenance(),
         final=FinalArch(
             final_index, bench.space.format(result.final), float(estimator.evaluate(result.final).value)
         ),

@@ -19,9 +19,8 @@ from ..datasets import get_dataset
 from ..errors import NasbenchEvalError
 from ..methods import get_method
 from ..protocols import test_key
-from ..provenance import provenance
 from ..records import Budget, FinalArch, RunRecord
-from .spec import RunSpec, benchmark, benchmark_ref, report_metrics
+from .spec import RunSpec, benchmark, record_header, report_metrics
 
 
 def _repeat(batches) -> Iterator:
@@ -117,20 +116,9 @@ def run(
     final = method.derive()
     index = bench.index_of(final)
     record = RunRecord(
-        method=spec.method,
-        method_title=method_cls.title,
-        kind=method_cls.kind,
-        space=bench.space.name,
-        subspace=spec.subspace,
-        protocol=protocol.name,
-        search_dataset=spec.dataset,
-        seed=seed,
-        config=config,
-        run=spec.describe(),
+        **record_header(spec, method_cls, protocol, seed, config),
         estimator={"kind": "weight-sharing", "spec": f"{spec.method} supernet", "dataset": search_dataset},
         budget=Budget(epochs, "epochs", epochs),
-        benchmark=benchmark_ref(bench),
-        provenance=provenance(),
         final=FinalArch(index, bench.space.format(final)),
         final_metrics=report_metrics(bench, protocol, index),
         epochs=log,

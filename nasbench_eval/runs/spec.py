@@ -11,6 +11,7 @@ from ..errors import MetricKeyError
 from ..estimators import EstimatorContext
 from ..methods import get_method
 from ..protocols import Protocol, generative_protocol, get_protocol
+from ..provenance import provenance
 from ..spaces import SearchSpace, get_space
 
 
@@ -102,3 +103,21 @@ def index_of(bench: Benchmark, arch) -> int:
     if index < 0:
         raise MetricKeyError("the benchmark's index order is unknown; import the meta file or a full table")
     return index
+
+
+def record_header(spec: RunSpec, method_cls, protocol: Protocol, seed: int, config: dict) -> dict:
+    """The fields every kind's record shares (what ran, on what, from which code and data)."""
+    return {
+        "method": spec.method,
+        "method_title": method_cls.title,
+        "kind": method_cls.kind,
+        "space": protocol.space,
+        "subspace": spec.subspace,
+        "protocol": protocol.name,
+        "search_dataset": spec.dataset,
+        "seed": seed,
+        "config": config,
+        "run": spec.describe(),
+        "benchmark": benchmark_ref(benchmark(spec)),
+        "provenance": provenance(),
+    }
