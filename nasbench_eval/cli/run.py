@@ -158,12 +158,13 @@ def run(
         not no_verify,
     )
     seed_list = parse_seeds(seeds)
-    bar = tqdm(total=len(seed_list), desc=f"{method} {dataset}", unit="seed")
+    bars = []
 
-    def progress(iterable, total):
+    def progress(iterable, total):  # the bar starts once the spec is validated and jobs run
+        bars.append(tqdm(total=total, desc=f"{method} {dataset}", unit="seed"))
         for item in iterable:
             yield item
-            bar.update()
+            bars[-1].update()
 
     def show(path, record):
         if record.sweep is not None:
@@ -182,7 +183,8 @@ def run(
             on_record=show,
         )
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     click.echo(
         f"{len(written)} record(s) written under {out}"
         + (f"; {len(kept)} existing kept (use --overwrite to recompute)" if kept else "")

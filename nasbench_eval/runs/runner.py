@@ -48,6 +48,7 @@ def output_path(spec: RunSpec, out: Path, seed: int) -> Path:
 def validate(spec: RunSpec) -> None:
     """Fail fast on a bad name, option, sub-space or missing metric."""
     spec.search_space()
+    spec.method_config()
     RUNNERS[spec.kind].build(spec)
 
 
