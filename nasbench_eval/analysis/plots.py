@@ -20,18 +20,23 @@ from ..errors import UnknownNameError  # noqa: E402
 from ..estimators import EstimatorContext, build_estimator  # noqa: E402
 from ..protocols import PROTOCOLS, SEARCH_DATASETS, test_key  # noqa: E402
 from ..records import RunRecord  # noqa: E402
+from .table import row_title  # noqa: E402
 
 SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def _groups(records: list[RunRecord]) -> dict[tuple[str, str], dict[str, list[RunRecord]]]:
-    out: dict[tuple[str, str], dict[str, list[RunRecord]]] = {}
+def _groups(records: list[RunRecord]) -> dict[tuple[str, str, str], dict[str, list[RunRecord]]]:
+    """Panels by (protocol, dataset, budget unit), lines by method title."""
+    out: dict[tuple[str, str, str], dict[str, list[RunRecord]]] = {}
     for r in records:
         if r.trajectory is None:  # one-shot and generative methods have no query trajectory
             continue
-        out.setdefault((r.protocol, r.search_dataset), {}).setdefault(r.method_title, []).append(r)
+        panel = (r.protocol, r.search_dataset, r.budget.unit)
+        out.setdefault(panel, {}).setdefault(r.method_title, []).append(r)
     return dict(
-        sorted(out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]), PROTOCOLS.index(kv[0][0])))
+        sorted(
+            out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]), PROTOCOLS.index(kv[0][0]), kv[0][2])
+        )
     )
 
 
@@ -83,10 +88,9 @@ def trajectory_plot(records: list[RunRecord], bench: Benchmark, path: Path, stam
     if not groups:
         raise UnknownNameError("no record with a search trajectory (one-shot methods, e.g. SGNAS, have none)")
     fig, axes = _panels(len(groups), 5.2, 4.0)
-    for ax, ((protocol, dataset), methods) in zip(axes, groups.items(), strict=True):
+    for ax, ((protocol, dataset, unit), methods) in zip(axes, groups.items(), strict=True):
         key = test_key(bench.space.name, dataset)
         test = np.asarray(bench.values(key))
-        unit = next(iter(methods.values()))[0].budget.unit
         limit = max(r.budget.used for recs in methods.values() for r in recs)
         grid = np.linspace(0, limit, 300)
         for title, recs in methods.items():
@@ -99,7 +103,7 @@ def trajectory_plot(records: list[RunRecord], bench: Benchmark, path: Path, stam
             ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.18, lw=0)
         ax.set_xlabel("simulated search time (s)" if unit == "seconds" else "queries to the benchmark")
         ax.set_ylabel(f"test accuracy of best-so-far arch (%)\n{key}")
-        ax.set_title(f"{dataset} ({protocol} protocol)")
+        ax.set_title(f"{dataset} ({protocol} protocol, {'time' if unit == 'seconds' else 'query'} budget)")
         lo = np.nanpercentile(test, 90)
         ax.set_ylim(lo, np.nanmax(test) + 0.3)
         ax.grid(alpha=0.3)
@@ -196,16 +200,17 @@ def correlation_plot(
 
 def sweep_plot(records: list[RunRecord], bench: Benchmark, path: Path, stamp: str | None = None) -> None:
     """SGNAS: the space, its Pareto front and the generated arch of every target and seed,
-    coloured by target, in the constraint's unit (one panel per constraint)."""
+    coloured by target, in the constraint's unit (one panel per constraint and variant; the
+    panel title names the variant, e.g. an oracle estimator)."""
     path = Path(path)
     _check_suffix(path)
     records = [r for r in records if r.sweep is not None]
     if not records:
         raise UnknownNameError("no record with a target sweep (generative methods, e.g. SGNAS, have one)")
-    constraints = sorted({r.sweep.constraint["name"] for r in records})
-    fig, axes = _panels(len(constraints), 5.6, 4.3)
-    for ax, name in zip(axes, constraints, strict=True):
-        recs = [r for r in records if r.sweep.constraint["name"] == name]
+    panels = sorted({(r.sweep.constraint["name"], row_title(r)) for r in records})
+    fig, axes = _panels(len(panels), 5.6, 4.3)
+    for ax, (name, title) in zip(axes, panels, strict=True):
+        recs = [r for r in records if r.sweep.constraint["name"] == name and row_title(r) == title]
         dataset = recs[0].search_dataset
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
@@ -230,9 +235,9 @@ def sweep_plot(records: list[RunRecord], bench: Benchmark, path: Path, stamp: st
         fig.colorbar(sc, ax=ax, label=f"target ({recs[0].sweep.constraint['unit']})")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"test accuracy (%)\n{key}")
-        ax.set_title(f"SGNAS, {name} constraint")
+        ax.set_title(f"{title}, {name} constraint", fontsize=9)
         lo = np.nanpercentile(acc, 40)
         ax.set_ylim(lo, np.nanmax(acc) + 0.05 * (np.nanmax(acc) - lo))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
-    _finish(fig, path, "SGNAS: one generated architecture per target", stamp)
+    _finish(fig, path, "Generated architectures: one per target", stamp)

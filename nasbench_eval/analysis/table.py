@@ -15,7 +15,7 @@ from importlib import resources
 import numpy as np
 
 from ..bench import Benchmark
-from ..errors import UnknownNameError
+from ..errors import ArchError, UnknownNameError
 from ..protocols import PROTOCOLS, REPORT_COLUMNS, SEARCH_DATASETS, report_keys
 from ..records import RunRecord
 
@@ -40,8 +40,7 @@ def column_keys(space: str) -> list[str]:
 def method_rows(records: list[RunRecord]) -> list[Row]:
     groups: dict[tuple, list[RunRecord]] = {}
     for r in records:
-        label = r.method_title if r.subspace is None else f"{r.method_title} [{r.subspace}]"
-        groups.setdefault((label, r.protocol, r.search_dataset, r.space), []).append(r)
+        groups.setdefault((row_title(r), r.protocol, r.search_dataset, r.space), []).append(r)
 
     def order(item):  # protocol, search dataset, then the papers' method order
         (label, protocol, dataset, _), recs = item
@@ -67,6 +66,47 @@ def method_rows(records: list[RunRecord]) -> list[Row]:
         cost = f"{used:,.0f} s" if unit == "seconds" else f"{used:,.0f} {unit}"
         rows.append(Row(f"{title} ({protocol}, {dataset})", cells, cost))
     return rows
+
+
+def row_title(r: RunRecord) -> str:
+    """The method's title with every variant that makes its row a different experiment:
+    an oracle estimator, our decoding, a sub-space, a query budget where the protocol
+    has a time budget."""
+    tags = []
+    if r.estimator.get("oracle"):
+        tags.append("oracle estimator")
+    elif r.kind == "generative" and r.estimator.get("kind") not in (None, "supernet"):
+        tags.append(f"{r.estimator['kind']} estimator, ours")
+    if r.config.get("decode") == "constrained":
+        tags.append("constrained decoding, ours")
+    if r.subspace:
+        tags.append(f"sub-space {r.subspace}")
+    if r.kind == "multi-trial" and r.budget.unit == "queries":
+        tags.append("query budget")
+    return r.method_title + "".join(f" [{t}]" for t in tags)
+
+
+def benchmark_rows(bench: Benchmark) -> list[Row]:
+    """The rows every NB201-style table shows from the benchmark itself: the optimum and
+    the ResNet cell."""
+    return [optimal_row(bench), *filter(None, [resnet_row(bench)])]
+
+
+#: the benchmark's own ResNet cell (NAS-Bench-201 Sec. 2.1): index 11472
+RESNET_ARCH = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
+
+
+def resnet_row(bench: Benchmark) -> Row | None:
+    """The ResNet cell's values in this benchmark (topology space only), beside the published row."""
+    try:
+        index = bench.index_of(RESNET_ARCH)
+    except (ArchError, ValueError):
+        return None
+    cells = []
+    for key in column_keys(bench.space.name):
+        value = bench.query(key, index) if bench.has(key) else float("nan")
+        cells.append(None if np.isnan(value) else (value, float("nan"), 0))
+    return Row(f"ResNet (this benchmark, index {index})", cells)
 
 
 def optimal_row(bench: Benchmark) -> Row:

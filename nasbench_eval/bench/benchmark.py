@@ -42,6 +42,8 @@ class Benchmark:
         self._curves: dict[MetricKey, tuple[np.ndarray, np.ndarray]] = {}
         self._order: np.ndarray | None = None
         self._index_of_code: np.ndarray | None = None
+        #: every metric key whose values or curves were read (audits: a search reads no test split)
+        self.read_keys: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Benchmark({self.space.name!r}, {len(self._metrics)} stored metrics, root={self.root})"
@@ -137,6 +139,7 @@ class Benchmark:
     def values(self, key) -> np.ndarray:
         """Final values of ``key`` for every arch, by official index (read-only)."""
         key = parse_key(key)
+        self.read_keys.add(str(key))
         cached = self._finals.get(key)
         if cached is not None:
             return cached
@@ -177,6 +180,7 @@ class Benchmark:
     def curve(self, key) -> tuple[np.ndarray, np.ndarray]:
         """(curves (rows, epochs) float32, rows (archs,) int32 with -1 = no curve)."""
         key = parse_key(key)
+        self.read_keys.add(str(key))
         if key not in self._curves:
             entry = self._metrics.get(str(key))
             if entry is None:

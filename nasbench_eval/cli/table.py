@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..analysis.table import REFERENCES, method_rows, optimal_row, reference_note, reference_rows, render
+from ..analysis.table import REFERENCES, benchmark_rows, method_rows, reference_note, reference_rows, render
 from ..bench import open_benchmark
 from ..errors import NasbenchEvalError
 from ..records import find_records
@@ -31,7 +31,7 @@ def table(obj, run_dirs, fmt, reference):
             f"records from several spaces ({', '.join(sorted(spaces))}); make one table per space"
         )
     rows = method_rows(records)
-    rows.append(optimal_row(open_benchmark(spaces.pop(), obj["home"])))
+    rows += benchmark_rows(open_benchmark(spaces.pop(), obj["home"]))
     if reference:
         rows += reference_rows(reference)
     click.echo(render(rows, fmt), nl=False)

@@ -36,6 +36,14 @@ class Estimator(ABC):
     differentiable: bool = False
     #: what the score is, for axis labels and tables
     label: str = "score"
+    #: ``expected`` reads the estimator's whole table: a method trained against it has seen
+    #: every arch's score (an oracle, not comparable with query-budgeted searches)
+    expected_reads_all: bool = False
+
+    def training_cost(self) -> tuple[float, str] | None:
+        """What training a method against ``expected`` costs, if the estimator knows (e.g.
+        the queries a surrogate was fit on); None: the method's own count applies."""
+        return None
 
     def __init__(self, space: SearchSpace):
         self.space = space

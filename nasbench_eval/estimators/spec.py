@@ -38,10 +38,16 @@ class EstimatorContext:
     device: str = "cpu"
     verify: bool = True
     options: dict = field(default_factory=dict)  # e.g. eval_batches, recalibrate (supernets)
+    seed: int = 0  # for estimators that sample (e.g. the archs a surrogate is fit on)
 
     @property
     def search_space(self) -> SearchSpace:
         return self.space or self.bench.space
+
+    @property
+    def dataset_records(self) -> str:
+        """Whose records a search on the dataset reads (cifar10 -> cifar10-valid)."""
+        return get_dataset(self.dataset).search_records
 
     @property
     def cost_dataset(self) -> str:

@@ -25,6 +25,9 @@ class Reinforce(MultiTrialMethod):
         "adam_betas": Option([0.9, 0.999], "Adam betas"),
         "adam_eps": Option(1e-8, "Adam epsilon", minimum=0),
     }
+    #: nb201: 0.5, the command in xautodl's docs/NAS-Bench-201.md ("REINFORCE.sh 0.5"); the
+    #: script's own header says 0.001 and hps/GRID-RL.sh sweeps 0.01-0.5 (see reports/baselines/).
+    #: nats: 0.01, the NATS-Bench README's command.
     protocol_defaults = {"nb201": {"learning_rate": 0.5}}
 
     def __init__(self, space, rng, **kw):

@@ -10,6 +10,7 @@ are in ``_sgnas_generator.py``; this file is the method: options, lifecycle, sta
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -45,11 +46,17 @@ class SGNAS(GenerativeMethod):
         "under_weight": Option(10.0, "hardware-loss weight below the target", minimum=0),
         "over_weight": Option(12.0, "hardware-loss weight above the target", minimum=0),
         "dead_zone": Option(0.005, "hardware-loss dead zone (normalised cost)", minimum=0),
-        "decode_top": Option(
-            2,
-            "constrained decoding over the k best choices per position (ours); 1 = the paper's argmax",
+        "decode": Option(
+            "argmax",
+            "argmax: the paper's decoding; constrained: the most probable "
+            "combination of each position's 2 best choices within 5% of the target (ours)",
+            choices=("argmax", "constrained"),
+        ),
+        "threads": Option(
+            1,
+            "torch intra-op threads for the generator (a tiny model: more threads "
+            "only contend on a busy machine)",
             minimum=1,
-            maximum=3,
         ),
         "supernet_archs_per_step": Option(4, "supernet estimator: samples scored per step", minimum=1),
         "supernet_batches": Option(4, "supernet estimator: held-out batches", minimum=1),
@@ -74,6 +81,8 @@ class SGNAS(GenerativeMethod):
 
     @staticmethod
     def estimator_variant(estimator) -> str:
+        if estimator.expected_reads_all:
+            return "nasbench-eval oracle (not in the paper): reads the whole table"
         if estimator.differentiable:
             return "nasbench-eval (not in the paper)"
         return "paper (frozen single-path supernet)"
@@ -106,6 +115,10 @@ class SGNAS(GenerativeMethod):
         return lambda soft, probs: quality.straight_through_loss(soft, per_step)
 
     def fit(self, quality, constraint, *, on_epoch=None, state: dict | None = None) -> list[dict]:
+        with _threads(self.config["threads"]):
+            return self._fit(quality, constraint, on_epoch, state)
+
+    def _fit(self, quality, constraint, on_epoch, state) -> list[dict]:
         from ._sgnas_generator import train_generator
 
         self._build(constraint)
@@ -137,17 +150,19 @@ class SGNAS(GenerativeMethod):
     def generate(self, targets: np.ndarray, constraint) -> np.ndarray:
         from ._sgnas_generator import generate
 
-        return generate(
-            self.generator,
-            self.pool,
-            self.space.num_choices,
-            constraint.normalise(targets),
-            cost_by_code=constraint.by_code,
-            targets=targets,
-            tolerance=self.tolerance,
-            top=self.config["decode_top"],
-            mask=self._mask,
-        )
+        constrained = self.config["decode"] == "constrained"
+        with _threads(self.config["threads"]):
+            return generate(
+                self.generator,
+                self.pool,
+                self.space.num_choices,
+                constraint.normalise(targets),
+                cost_by_code=constraint.by_code if constrained else None,
+                targets=targets,
+                tolerance=self.tolerance,
+                top=2,
+                mask=self._mask,
+            )
 
     def search_cost(self) -> tuple[float, str]:
         return self.config["epochs"] * self.config["steps_per_epoch"], "generator steps"
@@ -168,3 +183,16 @@ class SGNAS(GenerativeMethod):
         self.torch_gen.set_state(state["torch_rng"])
         self.rng.bit_generator.state = json.loads(state["numpy_rng"])
         self.epoch, self.log = int(state["epoch"]), json.loads(state["log"])
+
+
+@contextmanager
+def _threads(n: int):
+    """Run torch with ``n`` intra-op threads, then restore the caller's setting."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

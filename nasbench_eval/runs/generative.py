@@ -51,7 +51,7 @@ def parse_targets(text: str | None, constraint: CostConstraint) -> np.ndarray:
     return targets
 
 
-def build(spec: RunSpec):
+def build(spec: RunSpec, seed: int = 0):
     """(protocol, config, constraint, targets, quality estimator): fails fast."""
     protocol = spec.resolved_protocol()
     bench = benchmark(spec)
@@ -65,7 +65,9 @@ def build(spec: RunSpec):
     constraint = CostConstraint(build_estimator(config["constraint"], space_context))
     targets = parse_targets(config["targets"], constraint)
     options = method_cls.estimator_options(config)
-    quality = build_estimator(spec.estimator or protocol.search_key, estimator_context(spec, bench, options))
+    quality = build_estimator(
+        spec.estimator or protocol.search_key, estimator_context(spec, bench, options, seed)
+    )
     return protocol, config, constraint, targets, quality
 
 
@@ -87,7 +89,7 @@ def run(
     stop_after_epochs: int | None = None,
 ) -> tuple[RunRecord, dict]:
     start = time.perf_counter()
-    protocol, config, constraint, targets, quality = build(spec)
+    protocol, config, constraint, targets, quality = build(spec, seed)
     bench = benchmark(spec)
     space = spec.search_space()
     method_cls = get_method(spec.method)
@@ -132,11 +134,15 @@ def run(
     summary = sweep_summary(
         bench, constraint, targets, achieved, indices, test_keys, tolerance=method.tolerance
     )
-    steps, unit = method.search_cost()
+    amount, unit = quality.training_cost() or method.search_cost()
     record = RunRecord(
         **record_header(spec, method_cls, protocol, seed, config),
-        estimator={**quality.describe(), "variant": method_cls.estimator_variant(quality)},
-        budget=Budget(steps, unit, steps),
+        estimator={
+            **quality.describe(),
+            "variant": method_cls.estimator_variant(quality),
+            "oracle": quality.expected_reads_all,
+        },
+        budget=Budget(amount, unit, amount),
         final=FinalArch(rows[best].index, rows[best].arch, rows[best].estimated_accuracy, rows[best].target),
         final_metrics=rows[best].metrics,
         sweep=Sweep(

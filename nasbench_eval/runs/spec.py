@@ -67,7 +67,9 @@ def benchmark(spec: RunSpec) -> Benchmark:
     return _BENCH[key]
 
 
-def estimator_context(spec: RunSpec, bench: Benchmark, options: dict | None = None) -> EstimatorContext:
+def estimator_context(
+    spec: RunSpec, bench: Benchmark, options: dict | None = None, seed: int = 0
+) -> EstimatorContext:
     return EstimatorContext(
         bench,
         spec.dataset,
@@ -79,6 +81,7 @@ def estimator_context(spec: RunSpec, bench: Benchmark, options: dict | None = No
         device=spec.device,
         verify=spec.verify,
         options=options or {},
+        seed=seed,
     )
 
 

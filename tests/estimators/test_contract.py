@@ -15,6 +15,7 @@ SPECS = {
     "latency": "latency:edgegpu",
     "file": "file:{tmp}/scores.csv:score",
     "supernet": "supernet:{job}",
+    "additive": "additive:200",
 }
 
 

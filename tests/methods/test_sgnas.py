@@ -41,7 +41,8 @@ def test_table_run_record(home, tmp_path):
     r, timing = generative.run(_spec(home), 0)
     assert [t.target for t in r.sweep.targets] == [20, 60, 100, 140, 180]
     assert r.estimator["kind"] == "table" and "not in the paper" in r.estimator["variant"]
-    assert r.protocol == "nb201" and r.kind == "generative" and r.budget.unit == "generator steps"
+    assert r.protocol == "nb201" and r.kind == "generative" and r.estimator["oracle"] is True
+    assert (r.budget.used, r.budget.unit) == (15625, "archs (the whole 12-epoch table)")  # an oracle's cost
     s = r.sweep.summary
     assert set(s["regret"]) == {"C10 test", "C100 test", "IN16 test"} and 0 <= s["share_within_5pct"] <= 1
     assert r.final.index in [t.index for t in r.sweep.targets]
@@ -124,7 +125,8 @@ def test_command_and_table(home, tmp_path):
     assert "estimator cifar10-valid/x-valid/accuracy/12/mean" in res.output
     assert "controllability: Kendall tau" in res.output
     res = cli.invoke(main, ["--home", str(home), "table", str(tmp_path / "runs")])
-    assert res.exit_code == 0 and "SGNAS (nb201, cifar10)" in res.output and "generator steps" in res.output
+    assert res.exit_code == 0 and "SGNAS [oracle estimator] (nb201, cifar10)" in res.output
+    assert "15,625 archs (the whole 12-epoch table)" in res.output
     res = cli.invoke(
         main,
         ["--home", str(home), "plot", "trajectory", str(tmp_path / "runs"), "-o", str(tmp_path / "t.png")],
@@ -169,3 +171,21 @@ def test_supernet_estimator_on_both_spaces(home, tmp_path):
         assert r.estimator["kind"] == "supernet" and "paper" in r.estimator["variant"]
         assert len(r.sweep.targets) >= 3
         assert all(0 <= t.estimated_accuracy <= 100 for t in r.sweep.targets)
+
+
+def test_paper_decoding_is_the_default_and_ours_is_a_named_variant(home):
+    paper, _ = generative.run(_spec(home, targets=None), 0)
+    ours, _ = generative.run(_spec(home, targets=None, config={"decode": "constrained"}), 0)
+    assert paper.config["decode"] == "argmax" and ours.config["decode"] == "constrained"
+    assert paper.sweep.log == ours.sweep.log  # the same generator, decoded two ways
+    assert ours.sweep.summary["share_within_5pct"] >= paper.sweep.summary["share_within_5pct"]
+
+
+def test_budget_honest_variant_counts_its_queries(home):
+    before = torch.get_num_threads()
+    r, _ = generative.run(_spec(home, estimator="additive:120"), 0)
+    assert (r.budget.used, r.budget.unit) == (120, "queries") and r.estimator["oracle"] is False
+    assert (
+        r.estimator["kind"] == "additive" and r.estimator["queries"] == 120 and 0 < r.estimator["fit_r2"] < 1
+    )
+    assert torch.get_num_threads() == before  # the generator's one thread is restored afterwards

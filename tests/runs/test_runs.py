@@ -121,7 +121,11 @@ def test_seconds_budget_when_the_benchmark_has_times(home, tmp_path):
 def test_table_rows_optimal_and_references(runs, tss):
     records = [r for _, r in find_records([runs])]
     rows = method_rows(records)
-    assert [r.label for r in rows] == ["RS (nb201, cifar10)", "REA (nb201, cifar10)", "BOHB (nats, cifar100)"]
+    assert [r.label for r in rows] == [
+        "RS [query budget] (nb201, cifar10)",
+        "REA [query budget] (nb201, cifar10)",
+        "BOHB [query budget] (nats, cifar100)",
+    ]
     rs = rows[0]
     vals = [r.final_metrics["cifar10/ori-test/accuracy/200/mean"] for r in records if r.method == "rs"]
     assert rs.cells[1][0] == pytest.approx(np.mean(vals)) and rs.cells[1][2] == 4
@@ -131,7 +135,7 @@ def test_table_rows_optimal_and_references(runs, tss):
     ref = reference_rows("nb201")
     assert any(r.label.startswith("SGNAS") and r.cells[1][0] == 93.53 for r in ref)
     md = render(rows + [opt], "markdown")
-    assert "| RS (nb201, cifar10) |" in md and "n/a" in md
+    assert "| RS [query budget] (nb201, cifar10) |" in md and "n/a" in md
     assert r"$\pm$" in render(rows, "latex") and render(rows, "csv").startswith("method,C10 val mean")
 
 
