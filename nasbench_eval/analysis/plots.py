@@ -86,7 +86,9 @@ def trajectory_plot(records: list[RunRecord], bench: Benchmark, path: Path, stam
     _check_suffix(path)
     groups = _groups(records)
     if not groups:
-        raise UnknownNameError("no record with a search trajectory (one-shot methods, e.g. SGNAS, have none)")
+        raise UnknownNameError(
+            "no record with a search trajectory (generative and one-shot methods have none)"
+        )
     fig, axes = _panels(len(groups), 5.2, 4.0)
     for ax, ((protocol, dataset, unit), methods) in zip(axes, groups.items(), strict=True):
         key = test_key(bench.space.name, dataset)
