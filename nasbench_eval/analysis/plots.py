@@ -35,7 +35,12 @@ def _groups(records: list[RunRecord]) -> dict[tuple[str, str, str], dict[str, li
         out.setdefault(panel, {}).setdefault(r.method_title, []).append(r)
     return dict(
         sorted(
-            out.items(), key=lambda kv: (SEARCH_DATASETS.index(kv[0][1]), PROTOCOLS.index(kv[0][0]), kv[0][2])
+            out.items(),
+            key=lambda kv: (
+                SEARCH_DATASETS.index(kv[0][1]),
+                PROTOCOLS.index(kv[0][0]),
+                kv[0][2] != "seconds",
+            ),
         )
     )
 
