@@ -10,7 +10,6 @@ killed run resume; it is removed when the record is written.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -71,15 +70,6 @@ def build(spec: RunSpec, seed: int = 0):
     return protocol, config, constraint, targets, quality
 
 
-def _save(path: Path, state: dict) -> None:
-    import torch
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
 def run(
     spec: RunSpec,
     seed: int,
@@ -88,6 +78,8 @@ def run(
     overwrite: bool = False,
     stop_after_epochs: int | None = None,
 ) -> tuple[RunRecord, dict]:
+    from ..train.trainer import load_checkpoint, save_checkpoint  # torch: only when a run starts
+
     start = time.perf_counter()
     protocol, config, constraint, targets, quality = build(spec, seed)
     bench = benchmark(spec)
@@ -96,13 +88,11 @@ def run(
     method = method_cls(space, seed, **config)
     state = None
     if checkpoint is not None and checkpoint.exists() and not overwrite:
-        import torch
-
-        state = torch.load(checkpoint, weights_only=True)
+        state = load_checkpoint(checkpoint)
 
     def on_epoch(epoch, entry):
         if checkpoint is not None:
-            _save(checkpoint, method.state_dict())
+            save_checkpoint(checkpoint, method.state_dict())
         if stop_after_epochs is not None and epoch >= stop_after_epochs:
             raise KeyboardInterrupt("stopped for a test")
 

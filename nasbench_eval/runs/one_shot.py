@@ -11,7 +11,6 @@ bit-exactly. The methods themselves (RSPS, DARTS, GDAS, SETN, ENAS) come as plug
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +46,7 @@ def run(
 
     from ..data.batches import DeviceBatches
     from ..data.splits import load_splits
+    from ..train.trainer import load_checkpoint, save_checkpoint
 
     protocol, config = build(spec)
     bench = benchmark(spec)
@@ -73,7 +73,7 @@ def run(
     train, valid = stream(splits.train, 0), stream(splits.evals["x-valid"], 1)
     start, log = 0, []
     if checkpoint is not None and checkpoint.exists() and not overwrite:
-        state = torch.load(checkpoint, weights_only=True)
+        state = load_checkpoint(checkpoint)
         method.load_state_dict(state["method"])
         train.generator.set_state(state["train_rng"])
         valid.generator.set_state(state["valid_rng"])
@@ -98,19 +98,14 @@ def run(
             }
         )
         if checkpoint is not None:
-            tmp = checkpoint.with_name(f".{checkpoint.name}.tmp")
-            checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(
-                {
-                    "method": method.state_dict(),
-                    "epoch": epoch + 1,
-                    "log": json.dumps(log),
-                    "train_rng": train.generator.get_state(),
-                    "valid_rng": valid.generator.get_state(),
-                },
-                tmp,
-            )
-            os.replace(tmp, checkpoint)
+            state = {
+                "method": method.state_dict(),
+                "epoch": epoch + 1,
+                "log": json.dumps(log),
+                "train_rng": train.generator.get_state(),
+                "valid_rng": valid.generator.get_state(),
+            }
+            save_checkpoint(checkpoint, state)
         if stop_after_epochs is not None and epoch + 1 >= stop_after_epochs:
             raise KeyboardInterrupt("stopped for a test")
     final = method.derive()

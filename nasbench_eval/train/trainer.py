@@ -47,6 +47,9 @@ def cosine_lr(recipe: Recipe, progress: float) -> float:
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
+    """Atomically: a kill never leaves a half-written checkpoint."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)
