@@ -10,7 +10,6 @@ interval for tau is a percentile bootstrap over archs with a fixed seed.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def precision_at_k(estimate: np.ndarray, truth: np.ndarray, k: int) -> float:
@@ -23,6 +22,8 @@ def precision_at_k(estimate: np.ndarray, truth: np.ndarray, k: int) -> float:
 def rank_metrics(
     estimate, truth, *, ks=(10, 50, 100), top_fraction: float = 0.1, n_boot: int = 1000, seed: int = 0
 ) -> dict:
+    from scipy import stats  # imported on use: the command line starts without scipy
+
     est, tru = np.asarray(estimate, float), np.asarray(truth, float)
     if est.shape != tru.shape or len(est) < 3:
         raise ValueError("need matching estimate/truth arrays with at least 3 archs")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 
 def regrets(cost_by_index, acc, targets, indices, achieved, tolerance: float) -> list[float]:
@@ -36,6 +35,8 @@ def sweep_summary(
     bench, constraint, targets, achieved, indices, test_keys: dict[str, str], *, tolerance: float = 0.05
 ) -> dict:
     """``constraint``: ``by_code`` costs of the space (NaN outside a sub-space)."""
+    from scipy import stats
+
     targets, achieved = np.asarray(targets, float), np.asarray(achieved, float)
     rel = np.abs(achieved - targets) / targets
     over = achieved > targets * (1 + tolerance)

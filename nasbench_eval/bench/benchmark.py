@@ -19,6 +19,7 @@ from ..errors import ArchError, MetricKeyError
 from ..spaces import SearchSpace, get_space
 from ..spaces.costs import costs
 from . import layout
+from .default import default_table
 from .keys import ANALYTIC_MEASURES, MetricKey, cost_key, parse_key
 
 ANALYTIC_SOURCE = {"path": "analytic (nasbench_eval.spaces.costs)", "md5": None, "kind": "analytic"}
@@ -44,6 +45,8 @@ class Benchmark:
         self._index_of_code: np.ndarray | None = None
         #: every metric key whose values or curves were read (audits: a search reads no test split)
         self.read_keys: set[str] = set()
+        #: the package's embedded table: fills whatever the store lacks (None for some spaces)
+        self.default = default_table(space.name)
 
     def __repr__(self) -> str:
         return f"Benchmark({self.space.name!r}, {len(self._metrics)} stored metrics, root={self.root})"
@@ -54,7 +57,18 @@ class Benchmark:
 
     @property
     def sources(self) -> list[dict]:
-        return list(self.manifest["sources"])
+        """The imported sources, and the embedded default when it supplies any value."""
+        extra = [self.default.source] if self._default_contributes() else []
+        return list(self.manifest["sources"]) + extra
+
+    def _default_contributes(self, key: str | None = None) -> bool:
+        if self.default is None:
+            return False
+        keys = [key] if key is not None else list(self.default.values)
+        return any(
+            k in self.default.values and self._metrics.get(k, {}).get("count", 0) < self.space.size
+            for k in keys
+        )
 
     # -- index <-> arch ----------------------------------------------------------------
     @property
@@ -67,6 +81,8 @@ class Benchmark:
                 self._order = np.arange(self.space.size, dtype=np.int32)
             else:
                 self._order = np.full(self.space.size, -1, np.int32)
+            if self.default is not None and (self._order < 0).any():
+                self._order = np.where(self._order >= 0, self._order, self.default.order).astype(np.int32)
             inverse = np.full(self.space.size, -1, np.int64)
             known = self._order >= 0
             inverse[self._order[known]] = np.flatnonzero(known)
@@ -118,14 +134,19 @@ class Benchmark:
 
     # -- metrics ---------------------------------------------------------------------------
     def keys(self, *, include_analytic: bool = True) -> list[MetricKey]:
-        stored = [parse_key(k) for k in self._metrics]
+        names = set(self._metrics) | set(self.default.values if self.default else ())
+        stored = [parse_key(k) for k in names]
         if include_analytic:
             stored += [cost_key(d, m) for d in DATASETS for m in ANALYTIC_MEASURES]
         return sorted(stored, key=str)
 
     def has(self, key) -> bool:
         key = parse_key(key)
-        return key.is_analytic or str(key) in self._metrics
+        return (
+            key.is_analytic
+            or str(key) in self._metrics
+            or bool(self.default and str(key) in self.default.values)
+        )
 
     def _missing(self, key: MetricKey) -> MetricKeyError:
         names = [str(k) for k in self.keys()]
@@ -134,6 +155,8 @@ class Benchmark:
         listing = "" if close else f"; it holds {len(names)} keys (see 'nasbench-eval data info')"
         if not self._metrics:
             listing = "; nothing is imported yet (nasbench-eval data import PATH)"
+            if self.default is not None:
+                listing = "; only the embedded default table is there (nasbench-eval data import PATH)"
         return MetricKeyError(f"the {self.space.name} benchmark has no metric {key}{hint}{listing}")
 
     def values(self, key) -> np.ndarray:
@@ -150,9 +173,15 @@ class Benchmark:
             arr.flags.writeable = False
         else:
             entry = self._metrics.get(str(key))
-            if entry is None:
+            fallback = self.default.values.get(str(key)) if self.default else None
+            if entry is None and fallback is None:
                 raise self._missing(key)
-            arr = layout.load_array(self.root, entry["final"])
+            arr = layout.load_array(self.root, entry["final"]) if entry is not None else fallback
+            if entry is not None and fallback is not None and np.isnan(arr).any():
+                arr = np.where(
+                    np.isnan(arr), fallback, arr
+                )  # imported values win; gaps come from the default
+                arr.flags.writeable = False
         self._finals[key] = arr
         return arr
 
@@ -199,10 +228,14 @@ class Benchmark:
         if key.is_analytic:
             return dict(ANALYTIC_SOURCE)
         entry = self._metrics.get(str(key))
-        if entry is None:
+        fallback = self.default.values.get(str(key)) if self.default else None
+        if entry is None and fallback is None:
             raise self._missing(key)
-        sid = int(layout.load_array(self.root, entry["source"])[self.indices(arch)])
-        return dict(self.manifest["sources"][sid]) if sid >= 0 else None
+        index = self.indices(arch)
+        sid = int(layout.load_array(self.root, entry["source"])[index]) if entry is not None else -1
+        if sid >= 0:
+            return dict(self.manifest["sources"][sid])
+        return self.default.source if fallback is not None and not np.isnan(fallback[index]) else None
 
     def best(self, key, *, maximize: bool = True) -> tuple[int, float]:
         """(official index, value) of the best arch for ``key``, ignoring missing values."""
@@ -261,11 +294,17 @@ class Benchmark:
 
     def coverage(self) -> list[Coverage]:
         rows = []
-        for name, entry in sorted(self._metrics.items()):
-            src = np.asarray(layout.load_array(self.root, entry["source"]))
-            ids = sorted({int(i) for i in np.unique(src) if i >= 0})
-            paths = tuple(self.manifest["sources"][i]["path"] for i in ids)
-            rows.append(Coverage(parse_key(name), entry["count"], paths, bool(entry.get("curve"))))
+        for key in self.keys(include_analytic=False):
+            name, entry = str(key), self._metrics.get(str(key))
+            paths: tuple[str, ...] = ()
+            if entry is not None:
+                src = np.asarray(layout.load_array(self.root, entry["source"]))
+                ids = sorted({int(i) for i in np.unique(src) if i >= 0})
+                paths = tuple(self.manifest["sources"][i]["path"] for i in ids)
+            if self._default_contributes(name):
+                paths += (self.default.source["path"],)
+            count = int((~np.isnan(self.values(key))).sum())
+            rows.append(Coverage(key, count, paths, bool(entry and entry.get("curve"))))
         known = int((self.order >= 0).sum())
         for d in DATASETS:
             for m in ANALYTIC_MEASURES:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..analysis.plots import cost_plot, sweep_plot, trajectory_plot
 from ..bench import open_benchmark
 from ..errors import NasbenchEvalError
 from ..records import find_records
@@ -30,6 +29,8 @@ def plot() -> None:
 def trajectory(obj, run_dirs, output):
     """Best-so-far test accuracy vs simulated time (or queries), mean ± std over seeds."""
     records, bench = _load(obj, run_dirs)
+    from ..analysis.plots import trajectory_plot  # matplotlib: only when plotting
+
     trajectory_plot(records, bench, output)
     click.echo(f"wrote {output}")
 
@@ -47,6 +48,8 @@ def trajectory(obj, run_dirs, output):
 def cost(obj, run_dirs, cost, output):
     """The whole space (accuracy vs cost), its Pareto front, and the archs the runs found."""
     records, bench = _load(obj, run_dirs)
+    from ..analysis.plots import cost_plot  # matplotlib: only when plotting
+
     cost_plot(records, bench, cost, output)
     click.echo(f"wrote {output}")
 
@@ -58,5 +61,7 @@ def cost(obj, run_dirs, cost, output):
 def sweep(obj, run_dirs, output):
     """Generative methods: the generated arch of every target on the accuracy-vs-cost plane."""
     records, bench = _load(obj, run_dirs)
+    from ..analysis.plots import sweep_plot  # matplotlib: only when plotting
+
     sweep_plot(records, bench, output)
     click.echo(f"wrote {output}")

@@ -6,7 +6,6 @@ import json
 
 import click
 
-from ..nets.ops import BNConfig
 from ..spaces import SPACE_HELP
 from ..train.recipes import RECIPES
 
@@ -162,6 +161,7 @@ def supernet_train(
     bf16,
 ):
     """Uniform single-path supernet training, saved for the supernet estimator."""
+    from ..nets.config import BNConfig
     from ..train.jobs import train_supernet
 
     result = train_supernet(

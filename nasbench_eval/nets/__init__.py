@@ -1,12 +1,23 @@
 """PyTorch networks of the NB201 / NATS macro skeleton: discrete nets and supernets.
 
-Each space's networks are one file (``topology.py``, ``size.py``) registered in
-``NETWORKS``; importing this package registers both.
+Each space's networks are one file (``topology.py``, ``size.py``) named in ``NETWORKS``
+(``registry.py``). The builders import torch on first use, so importing this package (to
+list the registry, say) does not.
 """
 
-from . import size, topology  # noqa: F401 - registers the spaces' networks
-from .discrete import build_network
-from .registry import NETWORKS, SEARCH_BN
-from .supernet import build_supernet, gumbel_weights
+from .config import SEARCH_BN, BNConfig
+from .registry import NETWORKS
 
-__all__ = ["NETWORKS", "SEARCH_BN", "build_network", "build_supernet", "gumbel_weights"]
+__all__ = ["NETWORKS", "SEARCH_BN", "BNConfig", "build_network", "build_supernet", "gumbel_weights"]
+
+
+def __getattr__(name: str):
+    if name == "build_network":
+        from .discrete import build_network
+
+        return build_network
+    if name in ("build_supernet", "gumbel_weights"):
+        from . import supernet
+
+        return getattr(supernet, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

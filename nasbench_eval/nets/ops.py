@@ -7,19 +7,10 @@ running statistics (NATS-Bench searches with both off; the benchmark nets with b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-
-@dataclass(frozen=True)
-class BNConfig:
-    affine: bool = True
-    track_running_stats: bool = True
-
-    def make(self, channels: int) -> nn.BatchNorm2d:
-        return nn.BatchNorm2d(channels, affine=self.affine, track_running_stats=self.track_running_stats)
+from .config import BNConfig
 
 
 class ReLUConvBN(nn.Sequential):

@@ -15,9 +15,9 @@ from torch.nn import functional as F
 
 from ..spaces.size import CELL, CHANNELS, NUM_LAYERS, SizeSpace
 from ..spaces.topology import EDGES, NUM_NODES, OPS, TopologySpace
+from .config import SEARCH_BN
 from .discrete import Cell, Network
 from .ops import BNConfig, Head, ResBlock, stem
-from .registry import NETWORKS, SEARCH_BN, SpaceNets
 
 
 def build_network(arch, classes: int, bn: BNConfig) -> Network:
@@ -141,11 +141,3 @@ class SizeSupernet(nn.Module):
                 h = h * scale
         h = F.relu(_bn(h, self.head_bn)).mean((2, 3))
         return F.linear(h, self.classifier.weight[:, : h.shape[1]], self.classifier.bias)
-
-
-NETWORKS.add(
-    "nats-sss",
-    SpaceNets(build_network, SizeSupernet),
-    kind="networks",
-    description="discrete NATS size-space network; channel-slicing supernet",
-)

@@ -15,8 +15,8 @@ from torch import nn
 
 from ..datasets import get_dataset
 from ..spaces import SearchSpace
+from .config import SEARCH_BN
 from .ops import BNConfig
-from .registry import SEARCH_BN
 
 
 def gumbel_weights(

@@ -15,9 +15,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..spaces.topology import EDGES, NUM_NODES, OPS, TSS_CELLS_PER_STAGE, TSS_CHANNELS, TopologySpace
+from .config import SEARCH_BN
 from .discrete import CONV_OPS, Cell, Network, live_edges
 from .ops import BNConfig, Head, ReLUConvBN, ResBlock, avg_pool, stem
-from .registry import NETWORKS, SEARCH_BN, SpaceNets
 
 
 def build_network(arch, classes: int, bn: BNConfig) -> Network:
@@ -166,11 +166,3 @@ class TopologySupernet(nn.Module):
         for layer in self.layers:
             h = layer.run(h, plan) if isinstance(layer, SearchCell) else layer(h)
         return self.head(h)
-
-
-NETWORKS.add(
-    "nats-tss",
-    SpaceNets(build_network, TopologySupernet),
-    kind="networks",
-    description="discrete NB201 cell network; supernet with single path, soft and Gumbel mixtures",
-)

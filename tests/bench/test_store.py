@@ -116,12 +116,18 @@ def test_corrupt_manifest_is_a_clear_error(tmp_path):
         open_benchmark("nats-tss", tmp_path)
 
 
-def test_empty_store_serves_analytic_costs_by_arch_but_not_indices(tmp_path):
+def test_empty_store_serves_the_embedded_default_and_analytic_costs(tmp_path):
     bench = open_benchmark("nats-tss", tmp_path)
     arch284 = "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|none~0|nor_conv_1x1~1|none~2|"
     assert bench.query("cifar10/-/flops/-/-", arch284) == pytest.approx(11.71521)
-    with pytest.raises(ArchError, match="index order is not known"):
-        bench.arch_at(3)
-    with pytest.raises(MetricKeyError, match="nothing is imported"):
-        bench.query(C10_TEST, RESNET)
-    assert open_benchmark("nats-sss", tmp_path).arch_at(1) == "8:8:8:8:16"  # code order
+    # the shared data's README oracles, served by the package alone
+    assert bench.arch_at(11472) == RESNET and bench.query(C10_TEST, RESNET) == pytest.approx(93.91)
+    assert bench.best(C10_TEST) == (6111, pytest.approx(94.3733))
+    assert bench.source_of(C10_TEST, 0)["kind"] == "embedded"
+    assert [s["kind"] for s in bench.sources] == ["embedded"]
+    with pytest.raises(MetricKeyError, match="only the embedded default table"):
+        bench.query("cifar10/ori-test/loss/200/mean", RESNET)
+    sss = open_benchmark("nats-sss", tmp_path)
+    assert sss.default is None and sss.arch_at(1) == "8:8:8:8:16"  # code order, no default table
+    with pytest.raises(ArchError, match="every choice must be in 0..4"):
+        bench.index_of((9,) * 6)  # still validated

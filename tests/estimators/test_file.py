@@ -64,6 +64,8 @@ def test_correlate_and_search_with_a_copy_of_the_table(home, tss, tmp_path):
                 "0",
                 "--estimator",
                 spec,
+                "--budget",
+                "120q",
                 "--out",
                 str(out / spec[:4]),
             ],

@@ -25,8 +25,8 @@ from nasbench_eval.runs.spec import RunSpec
 @pytest.fixture(scope="module")
 def runs(home, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
-    for method in ("rs", "rea"):
-        run_seeds(RunSpec(method, protocol="nb201", home=str(home)), range(4), out)
+    for method in ("rs", "rea"):  # query budgets (the embedded default has training times)
+        run_seeds(RunSpec(method, protocol="nb201", budget_unit="queries", home=str(home)), range(4), out)
     run_seeds(RunSpec("bohb", dataset="cifar100", home=str(home)), range(3), out, workers=2)
     return out
 
@@ -114,8 +114,10 @@ def test_seconds_budget_when_the_benchmark_has_times(home, tmp_path):
     r, _ = run_one(RunSpec("rea", protocol="nb201", home=str(tmp_path)), 0)
     assert r.budget.unit == "seconds" and r.budget.limit == 12000
     assert r.budget.used >= 12000 and r.trajectory.cumulative_cost[-2] < 12000
-    with pytest.raises(MetricKeyError, match="training times"):
-        TableEstimator(open_benchmark("nats-tss", home), key, budget_unit="seconds")
+    with pytest.raises(MetricKeyError, match="training times"):  # cifar100 has none anywhere
+        TableEstimator(
+            open_benchmark("nats-tss", home), "cifar100/x-valid/accuracy/12/mean", budget_unit="seconds"
+        )
 
 
 def test_table_rows_optimal_and_references(runs, tss):
