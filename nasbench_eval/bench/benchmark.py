@@ -266,8 +266,11 @@ class Benchmark:
             self.values(key)  # a missing metric is the first thing to report
         rows = []
         for token in tokens:
-            if token.strip().isdigit():
-                index = self._check_index(int(token))
+            digits = token.strip()
+            if digits.isascii() and digits.isdigit():
+                if len(digits) > 9:
+                    raise ArchError(f"index {digits[:12]}... out of range 0..{self.space.size - 1}")
+                index = self._check_index(int(digits))
                 arch = self.arch_at(index)
             else:
                 arch = self.space.format(self.space.parse(token))

@@ -29,6 +29,11 @@ class _Group(click.Group):
         except OSError as exc:  # permissions, full disk, ...: still one line
             click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
             sys.exit(2)
+        except ValueError as exc:
+            if "null byte" not in str(exc):  # click's Path checks raise this for "\x00" in a path
+                raise
+            click.echo("error: a path or value contains a NUL byte", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)

@@ -40,8 +40,20 @@ from ..spaces import SPACE_HELP
     show_default=True,
     help="all, a number N (random subset), or a file of official indices.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Subset and bootstrap seed.")
-@click.option("--bootstrap", type=int, default=1000, show_default=True, help="Resamples for the tau CI.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Subset and bootstrap seed.",
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(0, 100_000),
+    default=1000,
+    show_default=True,
+    help="Resamples for the tau CI.",
+)
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the JSON record here.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing record.")
 @click.option(
@@ -61,14 +73,14 @@ from ..spaces import SPACE_HELP
 @click.option("--splits", "splits_dir", envvar="NASBENCH_EVAL_SPLITS", default=None, type=click.Path())
 @click.option(
     "--eval-batches",
-    type=int,
+    type=click.IntRange(1, 10_000),
     default=10,
     show_default=True,
     help="Held-out batches (256 images) per arch for supernet estimators.",
 )
 @click.option(
     "--recalibrate",
-    type=int,
+    type=click.IntRange(0, 10_000),
     default=0,
     show_default=True,
     help="BN recalibration batches per arch (supernets trained with --bn-track).",
@@ -100,7 +112,7 @@ def correlate(
     path = None
     if out:
         slug = "".join(c if c.isalnum() or c in "-._" else "_" for c in spec)
-        subset = archs if archs.isdigit() or archs == "all" else "file"
+        subset = archs if (archs.isascii() and archs.isdigit()) or archs == "all" else "file"
         path = Path(out) / f"{bench.space.name}-{dataset}-{slug}-{subset}-seed{seed}.json"
         if path.exists() and not overwrite:
             raise NasbenchEvalError(f"{path} exists; use --overwrite to replace it")

@@ -28,7 +28,7 @@ def data() -> None:
 @click.option("--replace", is_flag=True, help="Overwrite stored values that the new source contradicts.")
 @click.option(
     "--workers",
-    type=int,
+    type=click.IntRange(1, 256),
     default=min(4, os.cpu_count() or 1),
     show_default=True,
     help="Processes reading an official archive directory.",

@@ -24,7 +24,11 @@ from ..spaces import SPACE_HELP
 @click.option("--epochs", default=None, help="Training budget of the metric (e.g. 12 or 200).")
 @click.option("--aggregate", default="mean", show_default=True, help="mean or seedN.")
 @click.option(
-    "--epoch", "at_epoch", type=int, default=None, help="Read the per-epoch curve at this 0-based epoch."
+    "--epoch",
+    "at_epoch",
+    type=click.IntRange(0, 100_000),
+    default=None,
+    help="Read the per-epoch curve at this 0-based epoch.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj

@@ -32,11 +32,11 @@ def _data_options(f):
             ),
             click.option(
                 "--epochs",
-                type=int,
+                type=click.IntRange(1, 100_000),
                 default=None,
                 help="Epochs (the recipe's cosine schedule is compressed to them) [default: the recipe's].",
             ),
-            click.option("--seed", type=int, default=0, show_default=True),
+            click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
             click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
             click.option(
                 "--no-verify",
@@ -48,7 +48,7 @@ def _data_options(f):
             click.option("--overwrite", is_flag=True, help="Discard the job in --out and start over."),
             click.option(
                 "--limit-train",
-                type=int,
+                type=click.IntRange(1, None),
                 default=None,
                 help="Use only the first N training images (quick checks).",
             ),

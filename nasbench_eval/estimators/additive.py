@@ -54,7 +54,7 @@ class AdditiveEstimator(Estimator):
     @classmethod
     def from_spec(cls, arg: str, context) -> AdditiveEstimator:
         n, _, key = arg.partition(":")
-        if not n.isdigit():
+        if not (n.isascii() and n.isdigit()) or len(n) > 9:
             raise MetricKeyError(f"additive needs a number of queries: additive:N[:KEY], got additive:{arg}")
         key = key or f"{context.dataset_records}/x-valid/accuracy/{context.search_space.search_epochs}/mean"
         return cls(context.bench, key, int(n), context.seed, space=context.space)

@@ -40,7 +40,7 @@ def select_archs(bench: Benchmark, archs: str, seed: int) -> tuple[np.ndarray, s
     n = bench.space.size
     if archs == "all":
         return np.arange(n), "all"
-    if archs.isdigit():
+    if archs.isascii() and archs.isdigit():
         k = int(archs)
         if not 3 <= k <= n:
             raise MetricKeyError(f"--archs N must be between 3 and {n}")

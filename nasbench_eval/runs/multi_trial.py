@@ -18,8 +18,8 @@ from ..records import Budget, FinalArch, RunRecord, Trajectory
 from ..spaces import Arch
 from .spec import RunSpec, benchmark, estimator_context, index_of, record_header, report_metrics
 
-#: a safety net only: protocol budgets stop runs long before
-MAX_STEPS = 1_000_000
+#: a safety net only: budgets are capped (runs.options.MAX_BUDGET) and stop runs long before
+MAX_STEPS = 100_000
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import tomllib
 from ..errors import NasbenchEvalError
 
 UNITS = {"s": "seconds", "q": "queries"}
+#: explicit upper bounds: a typo must not start a day-long run or write a 40 MB record
+MAX_BUDGET = {"queries": 100_000, "seconds": 10_000_000, None: 10_000_000}
 
 
 def parse_budget(text: str | None) -> tuple[float | None, str | None]:

@@ -30,11 +30,13 @@ def parse_seeds(text: str) -> list[int]:
         for part in str(text).split(","):
             lo, _, hi = part.strip().partition("-")
             lo_i, hi_i = int(lo), int(hi or lo)
-            if lo_i < 0 or hi_i < lo_i or hi_i - lo_i > 1_000_000:
+            if lo_i < 0 or hi_i < lo_i or hi_i - lo_i >= 100_000:
                 raise ValueError
             seeds.update(range(lo_i, hi_i + 1))
     except ValueError:
-        raise MetricKeyError(f"seeds must look like 0-99 or 1,5,7 (non-negative), got {text!r}") from None
+        raise MetricKeyError(
+            f"seeds must look like 0-99 or 1,5,7 (non-negative, at most 100,000 per range), got {text!r}"
+        ) from None
     if not seeds:
         raise MetricKeyError("no seeds given")
     return sorted(seeds)

@@ -152,7 +152,7 @@ def _positions(space: SearchSpace, key: str, spec: str) -> tuple[int, ...]:
         return tuple(range(space.num_positions))
     if key in space.position_groups:
         return space.position_groups[key]
-    if key[:1] == "p" and key[1:].isdigit() and int(key[1:]) < space.num_positions:
+    if key[:1] == "p" and key[1:].isascii() and key[1:].isdigit() and int(key[1:]) < space.num_positions:
         return (int(key[1:]),)
     keys = ", ".join(["all", *space.position_groups, f"p0..p{space.num_positions - 1}"])
     raise ArchError(f"sub-space {spec!r}: unknown position {key!r}; expected one of {keys}")
