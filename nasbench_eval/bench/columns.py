@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import BenchmarkFileError
 from .keys import parse_key
 
 
@@ -67,3 +68,32 @@ class Batch:
         """Record a whole column of final values (no curves), NaN where absent."""
         parse_key(key)
         self.columns[key] = Column(np.asarray(final, np.float64))
+
+
+def validate(batch: Batch, *, allow_new_measure: bool = False) -> None:
+    """Refuse values that cannot be right: non-finite, outside the measure's range (accuracies
+    in [0, 100], times, latencies and losses >= 0), or of a measure nobody named before."""
+    from .keys import measure_range
+
+    for key, col in batch.columns.items():
+        measure = parse_key(key).measure
+        bounds = measure_range(measure)
+        if bounds is None and not allow_new_measure:
+            raise BenchmarkFileError(
+                f"{batch.source.path}: {key}: unknown measure {measure!r}; check the spelling, or pass "
+                "--allow-new-measure to store it as a new metric"
+            )
+        lo, hi = bounds or (-np.inf, np.inf)
+        for name, values in (("value", col.final), ("curve value", col.curve)):
+            if values is None:
+                continue
+            v = values[~np.isnan(values)]
+            bad = v[~np.isfinite(v) | (v < lo) | (v > hi)]
+            if bad.size:
+                where = int(np.flatnonzero(np.isin(col.final, bad))[0]) if name == "value" else None
+                arch = f" (official index {where})" if where is not None else ""
+                allowed = f"finite values in [{lo:g}, {hi:g}]" if bounds else "finite values"
+                raise BenchmarkFileError(
+                    f"{batch.source.path}: {key}: {name} {bad[0]!r}{arch} is not allowed ({allowed}); "
+                    f"{bad.size} such value(s)"
+                )

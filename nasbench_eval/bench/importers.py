@@ -229,7 +229,7 @@ def _guess_space(arch: str) -> str:
 
 def read_table(path: Path, *, space: str | None = None) -> Batch:
     try:
-        with open(path, newline="") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # a BOM (Excel exports) is fine
             rows = list(csv.reader(f))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BenchmarkFileError(f"cannot read table {path}: {exc}") from None
@@ -247,6 +247,7 @@ def read_table(path: Path, *, space: str | None = None) -> Batch:
     batch = Batch(sp.name, sp.size, Source(str(path), _file_md5(path), "table"))
     values = np.full((len(rows) - 1, len(header) - 2), np.nan)
     indices = np.empty(len(rows) - 1, np.int64)
+    first_row: dict[int, int] = {}
     for r, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise BenchmarkFileError(f"{path}:{r}: {len(row)} cells, header has {len(header)}")
@@ -256,8 +257,14 @@ def read_table(path: Path, *, space: str | None = None) -> Batch:
         except ValueError as exc:
             msg = exc if isinstance(exc, ArchError) else f"index {row[0]!r} is not an integer"
             raise BenchmarkFileError(f"{path}:{r}: {msg}") from None
-        if not 0 <= index < sp.size or batch.archs.setdefault(index, row[1]) != row[1]:
-            raise BenchmarkFileError(f"{path}:{r}: index {index} out of range or repeated")
+        if not 0 <= index < sp.size:
+            raise BenchmarkFileError(f"{path}:{r}: index {index} out of range 0..{sp.size - 1}")
+        if index in first_row:
+            raise BenchmarkFileError(
+                f"{path}: index {index} appears twice, in rows {first_row[index]} and {r}"
+            )
+        first_row[index] = r
+        batch.archs[index] = row[1]
         indices[r - 2] = index
         try:
             values[r - 2] = [float(v) if v.strip() else np.nan for v in row[2:]]

@@ -20,6 +20,26 @@ _AGGREGATE = re.compile(r"mean|seed[0-9]+")
 
 #: measures whose values the cost model computes for every arch (millions)
 ANALYTIC_MEASURES = ("flops", "params")
+#: every measure the importers know, with the range of its values ('name:' = any device)
+KNOWN_MEASURES = {
+    "accuracy": (0.0, 100.0),
+    "top5_accuracy": (0.0, 100.0),
+    "loss": (0.0, float("inf")),
+    "time_s": (0.0, float("inf")),
+    "latency_s": (0.0, float("inf")),
+    "latency_ms:": (0.0, float("inf")),
+    "energy_mj:": (0.0, float("inf")),
+    "arithmetic_intensity:": (0.0, float("inf")),
+    "params_mb": (0.0, float("inf")),
+    "flops": (0.0, float("inf")),
+    "params": (0.0, float("inf")),
+}
+
+
+def measure_range(measure: str) -> tuple[float, float] | None:
+    """The allowed value range of a measure; None for a measure the importers do not know."""
+    name = measure.split(":", 1)[0] + (":" if ":" in measure else "")
+    return KNOWN_MEASURES.get(name)
 
 
 @dataclass(frozen=True, order=True)

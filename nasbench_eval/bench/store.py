@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ConflictError
 from ..spaces import get_space
 from . import layout
-from .columns import Batch
+from .columns import Batch, validate
 
 #: values closer than this are the same value (tables often round to 4 decimals)
 ATOL = 5e-5
@@ -105,12 +105,17 @@ def _merge_curve(root, entry, col, batch_rows, write, key) -> dict:
     return {"curve": curve, "rows": old_rows}
 
 
-def import_batch(home, batch: Batch, *, replace: bool = False) -> ImportReport:
+def import_batch(
+    home, batch: Batch, *, replace: bool = False, allow_new_measure: bool = False
+) -> ImportReport:
+    """Merge one source into the store. The same file twice is a no-op, unless ``replace``:
+    then its values are applied again (and win), whatever was imported since."""
+    validate(batch, allow_new_measure=allow_new_measure)
     root = layout.store_dir(home, batch.space)
     report = ImportReport(batch.source.path, batch.space, notes=list(batch.notes))
     with layout.locked(root):
         manifest = layout.read_manifest(root) or _new_manifest(batch.space, batch.num_archs)
-        if any(s["md5"] == batch.source.md5 for s in manifest["sources"]):
+        if not replace and any(s["md5"] == batch.source.md5 for s in manifest["sources"]):
             report.skipped = True
             return report
         order = _merge_order(root, manifest, batch, replace)

@@ -25,7 +25,13 @@ def data() -> None:
 @data.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--space", default=None, help="Space of a CSV table (default: from its arch strings).")
-@click.option("--replace", is_flag=True, help="Overwrite stored values that the new source contradicts.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Overwrite stored values that the new source contradicts "
+    "(applied again even if the same file was imported before).",
+)
+@click.option("--allow-new-measure", is_flag=True, help="Store measures the importers do not know.")
 @click.option(
     "--workers",
     type=click.IntRange(1, 256),
@@ -34,14 +40,14 @@ def data() -> None:
     help="Processes reading an official archive directory.",
 )
 @click.pass_obj
-def import_(obj, paths, space, replace, workers) -> None:
+def import_(obj, paths, space, replace, allow_new_measure, workers) -> None:
     """Import official NATS-Bench archives, NAS-Bench-201 .pth files or CSV tables.
 
     Official archives are pickles: import only files from a source you trust.
     """
     for path in paths:
         batch = read_source(path, space=space, workers=workers, progress=_bar)
-        report = import_batch(obj["home"], batch, replace=replace)
+        report = import_batch(obj["home"], batch, replace=replace, allow_new_measure=allow_new_measure)
         if report.skipped:
             click.echo(f"{path}: already imported (same md5), nothing to do")
             continue
