@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import DATASETS, get_dataset
-from ..errors import ArchError, MetricKeyError
+from ..errors import ArchError, BenchmarkFileError, MetricKeyError
 from ..spaces import SearchSpace, get_space
 from ..spaces.costs import costs
 from . import layout
@@ -70,13 +70,35 @@ class Benchmark:
             for k in keys
         )
 
+    def _load(self, key: str | None, field: str) -> np.ndarray:
+        """An array named by the manifest (``key`` None: the index order). An import may have
+        replaced it since this benchmark was opened: then the new manifest is read once and
+        its array returned, so a reader sees the old or the new state, never an error."""
+        for attempt in (0, 1):
+            name = self.manifest["order"] if key is None else self._metrics[key][field]
+            try:
+                return layout.load_array(self.root, name)
+            except BenchmarkFileError:
+                if attempt or not self._reload():
+                    raise
+        raise AssertionError("unreachable")
+
+    def _reload(self) -> bool:
+        manifest = layout.read_manifest(self.root)
+        if manifest is None or manifest == self.manifest:
+            return False
+        self.manifest, self._metrics = manifest, manifest["metrics"]
+        self._finals.clear()
+        self._curves.clear()
+        return True
+
     # -- index <-> arch ----------------------------------------------------------------
     @property
     def order(self) -> np.ndarray:
         """Official index -> space code (-1 where unknown)."""
         if self._order is None:
             if self.manifest["order"]:
-                self._order = np.asarray(layout.load_array(self.root, self.manifest["order"]))
+                self._order = np.asarray(self._load(None, "order"))
             elif getattr(self.space, "official_order_is_code", False):
                 self._order = np.arange(self.space.size, dtype=np.int32)
             else:
@@ -176,7 +198,7 @@ class Benchmark:
             fallback = self.default.values.get(str(key)) if self.default else None
             if entry is None and fallback is None:
                 raise self._missing(key)
-            arr = layout.load_array(self.root, entry["final"]) if entry is not None else fallback
+            arr = self._load(str(key), "final") if entry is not None else fallback
             if entry is not None and fallback is not None and np.isnan(arr).any():
                 arr = np.where(
                     np.isnan(arr), fallback, arr
@@ -217,8 +239,8 @@ class Benchmark:
             if not entry.get("curve"):
                 raise MetricKeyError(f"{key} has no per-epoch values (its sources hold only finals)")
             self._curves[key] = (
-                layout.load_array(self.root, entry["curve"]),
-                layout.load_array(self.root, entry["rows"]),
+                self._load(str(key), "curve"),
+                self._load(str(key), "rows"),
             )
         return self._curves[key]
 
@@ -232,7 +254,7 @@ class Benchmark:
         if entry is None and fallback is None:
             raise self._missing(key)
         index = self.indices(arch)
-        sid = int(layout.load_array(self.root, entry["source"])[index]) if entry is not None else -1
+        sid = int(self._load(str(key), "source")[index]) if entry is not None else -1
         if sid >= 0:
             return dict(self.manifest["sources"][sid])
         return self.default.source if fallback is not None and not np.isnan(fallback[index]) else None
@@ -301,7 +323,7 @@ class Benchmark:
             name, entry = str(key), self._metrics.get(str(key))
             paths: tuple[str, ...] = ()
             if entry is not None:
-                src = np.asarray(layout.load_array(self.root, entry["source"]))
+                src = np.asarray(self._load(name, "source"))
                 ids = sorted({int(i) for i in np.unique(src) if i >= 0})
                 paths = tuple(self.manifest["sources"][i]["path"] for i in ids)
             if self._default_contributes(name):

@@ -57,11 +57,22 @@ def read_manifest(root: Path) -> dict | None:
     return manifest
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: files get the usual permissions (0644 / 0664 by the umask), not mkstemp's 0600
+FILE_MODE = 0o666 & ~_umask()
+
+
 def write_json_atomic(path: Path, obj) -> None:
     """Write JSON through a temporary file and ``os.replace`` (never a half-written file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, indent=1, sort_keys=True)
             f.flush()
@@ -90,15 +101,30 @@ def load_array(root: Path, name: str) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def locked(root: Path):
-    """Exclusive lock so two imports into one store cannot interleave."""
+def locked(root: Path, *, wait: bool = True, what: str = "an import"):
+    """Exclusive lock so two writers of one folder cannot interleave. ``wait=False``: a
+    one-line error naming the folder when another process holds it. Temporary files a killed
+    writer left behind are removed once the lock is held."""
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
         try:
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise BenchmarkFileError(
+                f"another process is writing to {root} ({what}); wait for it to finish or use another folder"
+            ) from None
+        try:
+            remove_stale_temporaries(root)
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def remove_stale_temporaries(root: Path) -> None:
+    """``.*.tmp`` files below ``root``: only a killed writer leaves them (writers hold the lock)."""
+    for path in root.rglob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def referenced_files(manifest: dict) -> set[str]:

@@ -59,11 +59,24 @@ def read_bz2(path: Path) -> tuple[object, bytes]:
         raw = path.read_bytes()
     except OSError as exc:
         raise BenchmarkFileError(f"cannot read {path}: {exc.strerror}") from None
+    limit = max(MIN_LIMIT, RATIO_LIMIT * len(raw))
     try:
-        data = bz2.decompress(raw)
+        dec = bz2.BZ2Decompressor()
+        data = dec.decompress(raw, max_length=limit + 1)
     except (OSError, ValueError, EOFError) as exc:
         raise BenchmarkFileError(f"{path}: corrupt bz2 data ({exc})") from None
+    if len(data) > limit:
+        raise BenchmarkFileError(
+            f"{path}: decompresses to more than {limit >> 20} MiB ({RATIO_LIMIT}x its size); not a benchmark "
+            "file (a decompression bomb?)"
+        )
+    if not dec.eof:
+        raise BenchmarkFileError(f"{path}: corrupt bz2 data (truncated)")
     return loads(data, path), raw
+
+
+#: decompression is bounded: real archives compress far less than this
+MIN_LIMIT, RATIO_LIMIT = 256 << 20, 100
 
 
 class _Module:

@@ -9,6 +9,7 @@ without one, a local Ray instance is started with ``workers`` CPUs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +38,7 @@ class ProcessExecutor:
         if self.workers <= 1 or len(jobs) <= 1:
             yield from map(fn, jobs)
             return
-        with ProcessPoolExecutor(self.workers) as pool:
+        with ProcessPoolExecutor(self.workers, initializer=die_with_parent) as pool:
             yield from pool.map(fn, jobs, chunksize=4)
 
 
@@ -78,3 +79,16 @@ def make_executor(name: str, workers: int = 1, address: str | None = None):
 
 def run_all(executor, fn: Callable, jobs: list, progress: Callable = lambda it, total: it) -> Iterable:
     return progress(executor.map(fn, jobs), len(jobs))
+
+
+def die_with_parent() -> None:
+    """Worker initializer: the kernel kills this worker when its parent dies, even by kill -9
+    (Linux ``PR_SET_PDEATHSIG``; elsewhere the pool's own shutdown has to do)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        if os.getppid() == 1:  # the parent died before the call: follow it now
+            os._exit(1)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ..bench.layout import locked
 from ..errors import MetricKeyError
 from ..provenance import timestamp
 from ..records import RunRecord, record_path, write_record
@@ -79,8 +80,14 @@ def run_seeds(
     progress: Callable = lambda it, total: it,
     on_record: Callable[[Path, RunRecord], None] | None = None,
 ) -> tuple[list[Path], list[Path]]:
-    """Run every seed without a record yet (all with ``overwrite``); returns (written, kept)."""
+    """Run every seed without a record yet (all with ``overwrite``); returns (written, kept).
+    One process at a time writes a folder: a second run on it is a one-line error."""
     validate(spec)
+    with locked(Path(out), wait=False, what="a nasbench-eval run"):
+        return _run_seeds(spec, seeds, Path(out), executor, workers, address, overwrite, progress, on_record)
+
+
+def _run_seeds(spec, seeds, out, executor, workers, address, overwrite, progress, on_record):
     jobs, paths, kept = [], [], []
     for seed in seeds:
         path = output_path(spec, Path(out), seed)
