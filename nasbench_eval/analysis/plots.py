@@ -100,19 +100,22 @@ def trajectory_plot(records: list[RunRecord], bench: Benchmark, path: Path, stam
         test = np.asarray(bench.values(key))
         limit = max(r.budget.used for recs in methods.values() for r in recs)
         grid = np.linspace(0, limit, 300)
+        lows = []
         for title, recs in methods.items():
             curves = np.array([_incumbent_curve(r, test, grid) for r in recs])
             mean, std = np.full(len(grid), np.nan), np.full(len(grid), np.nan)
             enough = (~np.isnan(curves)).sum(0) * 2 > len(recs)  # most seeds have an incumbent
             mean[enough] = np.nanmean(curves[:, enough], 0)
             std[enough] = np.nanstd(curves[:, enough], 0)
+            lows.append(np.nanmin(mean) if enough.any() else np.nan)
             (line,) = ax.plot(grid, mean, label=f"{title} ({len(recs)} seeds)", lw=1.8)
             ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.18, lw=0)
         ax.set_xlabel("simulated search time (s)" if unit == "seconds" else "queries to the benchmark")
         ax.set_ylabel(f"test accuracy of best-so-far arch (%)\n{key}")
         ax.set_title(f"{dataset} ({protocol} protocol, {'time' if unit == 'seconds' else 'query'} budget)")
-        lo = np.nanpercentile(test, 90)
-        ax.set_ylim(lo, np.nanmax(test) + 0.3)
+        top = np.nanmax(test)
+        lo = np.nanmin([*lows, top - 1])  # the whole mean curve, from its first incumbent on
+        ax.set_ylim(lo - 0.05 * (top - lo), top + 0.05 * (top - lo))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
     _finish(fig, path, "Search trajectories: mean ± std over seeds", stamp)

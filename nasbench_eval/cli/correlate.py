@@ -70,7 +70,15 @@ from ..spaces import SPACE_HELP
     type=click.Path(),
     help="Images for supernet estimators [env NASBENCH_EVAL_DATA].",
 )
-@click.option("--splits", "splits_dir", envvar="NASBENCH_EVAL_SPLITS", default=None, type=click.Path())
+@click.option(
+    "--splits",
+    "splits_dir",
+    envvar="NASBENCH_EVAL_SPLITS",
+    default=None,
+    type=click.Path(),
+    help="Folder of the official NB201 split files "
+    "[env NASBENCH_EVAL_SPLITS; default DATA_ROOT/nb201-splits].",
+)
 @click.option(
     "--eval-batches",
     type=click.IntRange(1, 10_000),

@@ -166,7 +166,10 @@ def run(
             yield item
             bars[-1].update()
 
+    done = []
+
     def show(path, record):
+        done.append(record)
         if record.sweep is not None:
             tqdm.write(_sweep_text(record, path))
 
@@ -189,6 +192,10 @@ def run(
         f"{len(written)} record(s) written under {out}"
         + (f"; {len(kept)} existing kept (use --overwrite to recompute)" if kept else "")
     )
+    if done:
+        from ..analysis.table import run_summary
+
+        click.echo(run_summary(done))
 
 
 def _sweep_text(record, path) -> str:
