@@ -323,12 +323,14 @@ class Benchmark:
             name, entry = str(key), self._metrics.get(str(key))
             paths: tuple[str, ...] = ()
             if entry is not None:
-                src = np.asarray(self._load(name, "source"))
-                ids = sorted({int(i) for i in np.unique(src) if i >= 0})
+                ids = entry.get("sources")  # stores written before 0.2 lack it: read the array
+                if ids is None:
+                    ids = sorted({int(i) for i in np.unique(self._load(name, "source")) if i >= 0})
                 paths = tuple(self.manifest["sources"][i]["path"] for i in ids)
+            count = entry["count"] if entry is not None else 0
             if self._default_contributes(name):
                 paths += (self.default.source["path"],)
-            count = int((~np.isnan(self.values(key))).sum())
+                count = int((~np.isnan(self.values(key))).sum())
             rows.append(Coverage(key, count, paths, bool(entry and entry.get("curve"))))
         known = int((self.order >= 0).sum())
         for d in DATASETS:

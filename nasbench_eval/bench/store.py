@@ -173,6 +173,7 @@ def import_batch(
                 entry["curve"] = layout.save_array(root, f"{stem}.curve.npy", arrays["curve"])
                 entry["rows"] = layout.save_array(root, f"{stem}.rows.npy", arrays["rows"])
             entry["count"] = int((~np.isnan(arrays["final"])).sum())
+            entry["sources"] = sorted({int(i) for i in np.unique(arrays["source"]) if i >= 0})
             manifest["metrics"][key] = entry
         manifest["sources"].append(
             {
