@@ -13,6 +13,7 @@ from ..bench.layout import write_json_atomic
 from ..errors import NasbenchEvalError
 from ..runs.correlate import correlate as run_correlate
 from ..spaces import SPACE_HELP
+from .common import image_options
 
 
 @click.command()
@@ -64,22 +65,6 @@ from ..spaces import SPACE_HELP
     help="Scatter plot (estimate vs truth, rank vs rank): PNG, PDF or SVG.",
 )
 @click.option(
-    "--data-root",
-    envvar="NASBENCH_EVAL_DATA",
-    default=None,
-    type=click.Path(),
-    help="Images for supernet estimators [env NASBENCH_EVAL_DATA].",
-)
-@click.option(
-    "--splits",
-    "splits_dir",
-    envvar="NASBENCH_EVAL_SPLITS",
-    default=None,
-    type=click.Path(),
-    help="Folder of the official NB201 split files "
-    "[env NASBENCH_EVAL_SPLITS; default DATA_ROOT/nb201-splits].",
-)
-@click.option(
     "--eval-batches",
     type=click.IntRange(1, 10_000),
     default=10,
@@ -93,8 +78,7 @@ from ..spaces import SPACE_HELP
     show_default=True,
     help="BN recalibration batches per arch (supernets trained with --bn-track).",
 )
-@click.option("--device", default="cpu", show_default=True)
-@click.option("--no-verify", "no_verify", is_flag=True, help="Skip raw-file size/md5 checks.")
+@image_options
 @click.pass_obj
 def correlate(
     obj,

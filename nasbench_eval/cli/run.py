@@ -14,6 +14,7 @@ from ..runs.options import load_config_file, parse_budget, parse_overrides
 from ..runs.runner import parse_seeds, run_seeds
 from ..runs.spec import RunSpec
 from ..spaces import SPACE_HELP
+from .common import image_options
 
 
 def _method_options() -> str:
@@ -93,23 +94,7 @@ class _RunCommand(click.Command):
 )
 @click.option("--address", default=None, help="Ray: join this cluster (e.g. HEAD_IP:6379 or auto).")
 @click.option("--overwrite", is_flag=True, help="Recompute seeds that already have a record.")
-@click.option(
-    "--data-root",
-    envvar="NASBENCH_EVAL_DATA",
-    default=None,
-    type=click.Path(),
-    help="Images for supernet estimators and one-shot methods [env NASBENCH_EVAL_DATA].",
-)
-@click.option(
-    "--splits",
-    "splits_dir",
-    envvar="NASBENCH_EVAL_SPLITS",
-    default=None,
-    type=click.Path(),
-    help="Folder of the official NB201 split files [env NASBENCH_EVAL_SPLITS].",
-)
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda (supernets, generators).")
-@click.option("--no-verify", "no_verify", is_flag=True, help="Skip raw-file size/md5 checks of the images.")
+@image_options
 @click.pass_obj
 def run(
     obj,
