@@ -27,12 +27,14 @@ class LocalSearch(MultiTrialMethod):
         self.restarts = 0
 
     def ask(self) -> Query:
+        if not self._queue and self.current is not None:
+            neighbours = self.space.neighbours(self.current[1])
+            self._queue = [neighbours[i] for i in self.rng.permutation(len(neighbours))]
+            if not neighbours:  # an isolated arch of a sparse sub-space: a local optimum
+                self.current = None
+                self.restarts += 1
         if not self._queue:
-            if self.current is None:
-                self._queue = [self.random_arch() for _ in range(self.config["num_init"])]
-            else:
-                neighbours = self.space.neighbours(self.current[1])
-                self._queue = [neighbours[i] for i in self.rng.permutation(len(neighbours))]
+            self._queue = [self.random_arch() for _ in range(self.config["num_init"])]
         return Query(self._queue.pop(0))
 
     def tell(self, query: Query, value: float) -> None:

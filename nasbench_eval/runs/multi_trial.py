@@ -16,7 +16,7 @@ from ..estimators import Estimator, build_estimator
 from ..methods import MultiTrialMethod, get_method
 from ..records import Budget, FinalArch, RunRecord, Trajectory
 from ..spaces import Arch
-from .spec import RunSpec, benchmark, estimator_context, index_of, record_header, report_metrics
+from .spec import RunSpec, benchmark, estimator_context, record_header, report_metrics
 
 #: a safety net only: budgets are capped (runs.options.MAX_BUDGET) and stop runs long before
 MAX_STEPS = 100_000
@@ -83,7 +83,7 @@ def run(spec: RunSpec, seed: int, checkpoint=None) -> tuple[RunRecord, dict]:
         **spec.method_config(),
     )
     result = run_search(method, estimator, budget)
-    final_index = index_of(bench, result.final)
+    final_index = bench.index_of(result.final)
     record = RunRecord(
         **record_header(spec, method_cls, protocol, seed, method.config),
         estimator=estimator.describe(),
@@ -93,7 +93,7 @@ def run(spec: RunSpec, seed: int, checkpoint=None) -> tuple[RunRecord, dict]:
         ),
         final_metrics=report_metrics(bench, protocol, final_index),
         trajectory=Trajectory(
-            index=[index_of(bench, a) for a in result.archs],
+            index=[bench.index_of(a) for a in result.archs],
             fidelity=result.fidelities,
             estimate=[None if math.isnan(v) else v for v in result.estimates],
             cumulative_cost=result.cumulative_cost,

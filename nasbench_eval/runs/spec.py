@@ -7,7 +7,6 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from ..bench import Benchmark, open_benchmark
-from ..errors import MetricKeyError
 from ..estimators import EstimatorContext
 from ..methods import get_method
 from ..protocols import Protocol, generative_protocol, get_protocol
@@ -99,13 +98,6 @@ def benchmark_ref(bench: Benchmark) -> dict:
         "space": bench.space.name,
         "sources": [{"path": s["path"], "md5": s["md5"]} for s in bench.sources],
     }
-
-
-def index_of(bench: Benchmark, arch) -> int:
-    index = bench.index_of(arch)
-    if index < 0:
-        raise MetricKeyError("the benchmark's index order is unknown; import the meta file or a full table")
-    return index
 
 
 def record_header(spec: RunSpec, method_cls, protocol: Protocol, seed: int, config: dict) -> dict:

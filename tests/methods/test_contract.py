@@ -53,6 +53,16 @@ def test_multi_trial_methods(name, space_name):
     assert all(sub.contains(arch) for arch in r.archs) and sub.contains(r.final)
 
 
+@pytest.mark.parametrize("name", METHODS.names("multi-trial"))
+def test_multi_trial_methods_on_a_sparse_arch_list(name, tmp_path):
+    space = get_space("nats-tss")
+    archs = space.sample(np.random.default_rng(5), 15)  # mostly no neighbours of each other
+    (tmp_path / "archs.txt").write_text("\n".join(space.format(a) for a in archs))
+    sub = space.subspace(str(tmp_path / "archs.txt"))
+    r = _multi_trial(name, sub, 2, limit=40)
+    assert len(r.archs) == 40 and all(sub.contains(arch) for arch in r.archs)
+
+
 @pytest.mark.parametrize("space_name", SPACES)
 @pytest.mark.parametrize("name", METHODS.names("generative"))
 def test_generative_methods(name, space_name):

@@ -36,3 +36,16 @@ def test_restarts_at_a_local_optimum():
             break
     assert ls.restarts == 1 and ls.current is None
     assert ls.result() == top  # the optimum was reached before the restart
+
+
+def test_an_arch_without_neighbours_in_a_sparse_sub_space_restarts(tmp_path):
+    far = [
+        TSS.format((0,) * 6),
+        TSS.format((3,) * 6),
+        TSS.format((1, 2, 3, 4, 0, 1)),
+    ]  # no two are neighbours
+    (tmp_path / "archs.txt").write_text("\n".join(far))
+    sub = TSS.subspace(str(tmp_path / "archs.txt"))
+    ls = LocalSearch(sub, np.random.default_rng(0), num_init=2)
+    seen = [_step(ls) for _ in range(12)]
+    assert all(sub.contains(a) for a in seen) and ls.restarts >= 2
