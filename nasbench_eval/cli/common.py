@@ -5,14 +5,17 @@ from __future__ import annotations
 import click
 
 
-def image_options(f):
-    """--data-root, --splits, --device, --no-verify: where images are and how they are read."""
+def image_options(f=None, *, required: bool = False):
+    """--data-root, --splits, --device, --no-verify: where images are and how they are read.
+    ``@image_options`` or ``@image_options(required=True)`` (commands that always train)."""
+    if f is None:
+        return lambda g: image_options(g, required=required)
     for opt in reversed(
         [
             click.option(
                 "--data-root",
                 envvar="NASBENCH_EVAL_DATA",
-                default=None,
+                required=required,  # no explicit default: click 8.5 would let None satisfy it
                 type=click.Path(),
                 help="Images for supernets and one-shot methods: cifar-10-batches-py/, "
                 "cifar-100-python/, ImageNet16/ [env NASBENCH_EVAL_DATA].",

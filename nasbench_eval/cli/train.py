@@ -8,28 +8,13 @@ import click
 
 from ..spaces import SPACE_HELP
 from ..train.recipes import RECIPES
+from .common import image_options
 
 
 def _data_options(f):
+    """The image options plus what every training job takes."""
     for opt in reversed(
         [
-            click.option(
-                "--data-root",
-                envvar="NASBENCH_EVAL_DATA",
-                required=True,
-                type=click.Path(),
-                help="Folder with cifar-10-batches-py/, cifar-100-python/, ImageNet16/ "
-                "[env NASBENCH_EVAL_DATA].",
-            ),
-            click.option(
-                "--splits",
-                "splits_dir",
-                envvar="NASBENCH_EVAL_SPLITS",
-                default=None,
-                type=click.Path(),
-                help="Folder with the official NB201 split files [env NASBENCH_EVAL_SPLITS; "
-                "default DATA_ROOT/nb201-splits].",
-            ),
             click.option(
                 "--epochs",
                 type=click.IntRange(1, 100_000),
@@ -37,13 +22,6 @@ def _data_options(f):
                 help="Epochs (the recipe's cosine schedule is compressed to them) [default: the recipe's].",
             ),
             click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True),
-            click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
-            click.option(
-                "--no-verify",
-                "no_verify",
-                is_flag=True,
-                help="Skip the size/md5 checks of the raw files (files known to differ).",
-            ),
             click.option("--resume", is_flag=True, help="Continue the job in --out after an interruption."),
             click.option("--overwrite", is_flag=True, help="Discard the job in --out and start over."),
             click.option(
@@ -61,7 +39,7 @@ def _data_options(f):
         ]
     ):
         f = opt(f)
-    return f
+    return image_options(f, required=True)
 
 
 @click.command()

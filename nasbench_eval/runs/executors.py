@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from ..errors import NasbenchEvalError
@@ -75,10 +75,6 @@ def make_executor(name: str, workers: int = 1, address: str | None = None):
     if address and name != "ray":
         raise NasbenchEvalError("--address joins a Ray cluster: use it with --executor ray")
     return EXECUTORS.create(name, workers, address)
-
-
-def run_all(executor, fn: Callable, jobs: list, progress: Callable = lambda it, total: it) -> Iterable:
-    return progress(executor.map(fn, jobs), len(jobs))
 
 
 def die_with_parent() -> None:

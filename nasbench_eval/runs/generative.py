@@ -75,7 +75,6 @@ def run(
     seed: int,
     checkpoint: Path | None = None,
     *,
-    overwrite: bool = False,
     stop_after_epochs: int | None = None,
 ) -> tuple[RunRecord, dict]:
     from ..train.trainer import load_checkpoint, save_checkpoint  # torch: only when a run starts
@@ -87,7 +86,7 @@ def run(
     method_cls = get_method(spec.method)
     method = method_cls(space, seed, **config)
     state = None
-    if checkpoint is not None and checkpoint.exists() and not overwrite:
+    if checkpoint is not None and checkpoint.exists():  # the runner removes it first with --overwrite
         state = load_checkpoint(checkpoint)
 
     def on_epoch(epoch, entry):

@@ -38,9 +38,7 @@ def run(
     seed: int,
     checkpoint: Path | None = None,
     *,
-    overwrite: bool = False,
     stop_after_epochs: int | None = None,
-    progress=None,
 ) -> tuple[RunRecord, dict]:
     import torch
 
@@ -72,7 +70,7 @@ def run(
 
     train, valid = stream(splits.train, 0), stream(splits.evals["x-valid"], 1)
     start, log = 0, []
-    if checkpoint is not None and checkpoint.exists() and not overwrite:
+    if checkpoint is not None and checkpoint.exists():  # the runner removes it first with --overwrite
         state = load_checkpoint(checkpoint)
         method.load_state_dict(state["method"])
         train.generator.set_state(state["train_rng"])
@@ -82,8 +80,7 @@ def run(
     epochs = config["epochs"]
     for epoch in range(start, epochs):
         valid_batches = _repeat(valid)
-        batches = train if progress is None else progress(train, len(train))
-        for x, y in batches:
+        for x, y in train:
             method.weight_step(x, y)
             method.arch_step(*next(valid_batches))
         method.on_epoch(epoch + 1, epochs)

@@ -17,7 +17,7 @@ from ..errors import MetricKeyError
 from ..provenance import timestamp
 from ..records import RunRecord, record_path, write_record
 from . import generative, multi_trial, one_shot
-from .executors import make_executor, run_all
+from .executors import make_executor
 from .spec import RunSpec
 
 #: method kind -> its runner module (``build(spec)`` checks, ``run(spec, seed, ckpt)`` runs)
@@ -83,32 +83,30 @@ def run_seeds(
     """Run every seed without a record yet (all with ``overwrite``); returns (written, kept).
     One process at a time writes a folder: a second run on it is a one-line error."""
     validate(spec)
-    with locked(Path(out), wait=False, what="a nasbench-eval run"):
-        return _run_seeds(spec, seeds, Path(out), executor, workers, address, overwrite, progress, on_record)
-
-
-def _run_seeds(spec, seeds, out, executor, workers, address, overwrite, progress, on_record):
-    jobs, paths, kept = [], [], []
-    for seed in seeds:
-        path = output_path(spec, Path(out), seed)
-        if path.exists() and not overwrite:
-            kept.append(path)
-            continue
-        checkpoint = path.with_suffix(".ckpt.pt") if spec.kind != "multi-trial" else None
-        if checkpoint is not None and overwrite:
-            checkpoint.unlink(missing_ok=True)
-        jobs.append((spec, seed, checkpoint))
-        paths.append(path)
-    runner = make_executor(executor, workers, address)
-    written = []
-    for (_, _, checkpoint), path, (data, timing) in zip(
-        jobs, paths, run_all(runner, _job, jobs, progress), strict=True
-    ):
-        record = RunRecord.from_dict(data, str(path))
-        write_record(path, record, overwrite=overwrite, timing={**timing, "executor": type(runner).__name__})
-        if checkpoint is not None:
-            checkpoint.unlink(missing_ok=True)
-        written.append(path)
-        if on_record:
-            on_record(path, record)
+    out = Path(out)
+    with locked(out, wait=False, what="a nasbench-eval run"):
+        jobs, paths, kept = [], [], []
+        for seed in seeds:
+            path = output_path(spec, out, seed)
+            if path.exists() and not overwrite:
+                kept.append(path)
+                continue
+            checkpoint = path.with_suffix(".ckpt.pt") if spec.kind != "multi-trial" else None
+            if checkpoint is not None and overwrite:
+                checkpoint.unlink(missing_ok=True)
+            jobs.append((spec, seed, checkpoint))
+            paths.append(path)
+        runner = make_executor(executor, workers, address)
+        written = []
+        results = progress(runner.map(_job, jobs), len(jobs))
+        for (_, _, checkpoint), path, (data, timing) in zip(jobs, paths, results, strict=True):
+            record = RunRecord.from_dict(data, str(path))
+            write_record(
+                path, record, overwrite=overwrite, timing={**timing, "executor": type(runner).__name__}
+            )
+            if checkpoint is not None:
+                checkpoint.unlink(missing_ok=True)
+            written.append(path)
+            if on_record:
+                on_record(path, record)
     return written, kept

@@ -151,3 +151,12 @@ def test_unknown_dataset_is_a_usage_error(tmp_path):
 def test_console_script_runs(tmp_path):
     out = subprocess.run([sys.executable, "-m", "nasbench_eval", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "data" in out.stdout and "query" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["train", "--arch", "64:64:64:64:64", "--space", "sss"], ["supernet", "train"]]
+)
+def test_training_without_images_is_a_usage_error(tmp_path, command, monkeypatch):
+    monkeypatch.delenv("NASBENCH_EVAL_DATA", raising=False)
+    code, _, err = run(tmp_path, *command, "--dataset", "cifar10-valid", "--out", str(tmp_path / "job"))
+    assert code == 2 and "Missing option '--data-root'" in err and "Traceback" not in err
