@@ -74,14 +74,16 @@ class Benchmark:
         """An array named by the manifest (``key`` None: the index order). An import may have
         replaced it since this benchmark was opened: then the new manifest is read once and
         its array returned, so a reader sees the old or the new state, never an error."""
-        for attempt in (0, 1):
-            name = self.manifest["order"] if key is None else self._metrics[key][field]
-            try:
-                return layout.load_array(self.root, name)
-            except BenchmarkFileError:
-                if attempt or not self._reload():
-                    raise
-        raise AssertionError("unreachable")
+
+        def name() -> str:
+            return self.manifest["order"] if key is None else self._metrics[key][field]
+
+        try:
+            return layout.load_array(self.root, name())
+        except BenchmarkFileError:
+            if not self._reload():
+                raise
+        return layout.load_array(self.root, name())
 
     def _reload(self) -> bool:
         manifest = layout.read_manifest(self.root)
@@ -111,6 +113,12 @@ class Benchmark:
             self._index_of_code = inverse
         return self._order
 
+    @property
+    def index_by_code(self) -> np.ndarray:
+        """Space code -> official index (-1 where unknown): vectorised ``index_of``."""
+        self.order  # noqa: B018 - builds the inverse map
+        return self._index_of_code
+
     def _no_order(self) -> ArchError:
         return ArchError(
             f"the official {self.space.name} index order is not known yet: import the official "
@@ -119,8 +127,7 @@ class Benchmark:
 
     def index_of(self, arch) -> int:
         """Official index of an arch string or choice tuple."""
-        self.order  # noqa: B018 - builds the inverse map
-        index = int(self._index_of_code[self.space.code(self.space.to_arch(arch))])
+        index = int(self.index_by_code[self.space.code(self.space.to_arch(arch))])
         if index < 0:
             raise self._no_order()
         return index
@@ -200,9 +207,8 @@ class Benchmark:
                 raise self._missing(key)
             arr = self._load(str(key), "final") if entry is not None else fallback
             if entry is not None and fallback is not None and np.isnan(arr).any():
-                arr = np.where(
-                    np.isnan(arr), fallback, arr
-                )  # imported values win; gaps come from the default
+                # imported values win; the gaps come from the default
+                arr = np.where(np.isnan(arr), fallback, arr)
                 arr.flags.writeable = False
         self._finals[key] = arr
         return arr

@@ -67,6 +67,32 @@ class Estimator(ABC):
         """JSON-ready description for records (always with 'kind' and 'spec')."""
 
 
+class ColumnEstimator(Estimator):
+    """Scores read from one per-arch column in code order (benchmark metrics, hardware
+    tables, score files): batch lookups, and the exact expectation by contracting the column."""
+
+    def __init__(self, space: SearchSpace, column_by_code: np.ndarray):
+        super().__init__(space)
+        self._by_code = column_by_code
+        self._table = None
+
+    def missing(self) -> int:
+        """How many archs of the (sub-)space have no value."""
+        return int(np.isnan(self._by_code[self.space.codes_of(self.space.all_choices())]).sum())
+
+    def score_many(self, choices, progress=None) -> np.ndarray:
+        return self._by_code[self.space.codes_of(choices)]
+
+    def expected(self, probs):
+        import torch
+
+        from ..spaces.costs import expected_table_value
+
+        if self._table is None:
+            self._table = torch.as_tensor(self._by_code, dtype=torch.float64)
+        return expected_table_value(self._table, probs.double())
+
+
 def by_code(bench, by_index: np.ndarray) -> np.ndarray:
     """A per-arch column in official index order -> the same column in code order."""
     order = np.asarray(bench.order)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MetricKeyError
-from ..spaces.costs import expected_table_value
-from .base import Estimator, by_code
+from .base import ColumnEstimator, Estimator, by_code
 from .spec import ESTIMATORS
 
 
@@ -55,12 +54,11 @@ class ParamsEstimator(AnalyticCost):
 @ESTIMATORS.register(
     "latency", kind="cost", description="latency from a hardware table, e.g. latency:edgegpu"
 )
-class LatencyEstimator(Estimator):
+class LatencyEstimator(ColumnEstimator):
     spec_arg = "DEVICE"
     differentiable = True
 
     def __init__(self, bench, dataset: str, device: str, *, space=None, require_complete: bool = True):
-        super().__init__(space or bench.space)
         self.bench, self.dataset, self.device = bench, dataset, device
         self.key = f"{dataset}/-/latency_ms:{device}/-/-"
         self.unit, self.label = f"ms on {device}", f"latency on {device} (ms)"
@@ -76,8 +74,8 @@ class LatencyEstimator(Estimator):
                 f"unknown device {device!r}: the benchmark has no {self.key}; available: "
                 f"{', '.join(devices) or 'none (import a hardware table, e.g. tss_hardware.csv)'}"
             )
-        self._by_code = by_code(bench, bench.values(self.key))
-        missing = int(np.isnan(self._by_code[self.space.codes_of(self.space.all_choices())]).sum())
+        super().__init__(space or bench.space, by_code(bench, bench.values(self.key)))
+        missing = self.missing()
         if require_complete and missing:
             raise MetricKeyError(f"{self.key} lacks {missing} archs; this use needs a value for every arch")
 
@@ -92,14 +90,6 @@ class LatencyEstimator(Estimator):
             space=context.space,
             require_complete=context.purpose == "search",
         )
-
-    def score_many(self, choices, progress=None) -> np.ndarray:
-        return self._by_code[self.bench.space.codes_of(choices)]
-
-    def expected(self, probs):
-        import torch
-
-        return expected_table_value(torch.as_tensor(self._by_code, dtype=torch.float64), probs.double())
 
     def describe(self) -> dict:
         return {"kind": "table", "spec": f"latency:{self.device}", "key": self.key}

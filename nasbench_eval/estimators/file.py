@@ -15,26 +15,25 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArchError, BenchmarkFileError, MetricKeyError
-from .base import Estimator
+from .base import ColumnEstimator
 from .spec import ESTIMATORS
 
 
 @ESTIMATORS.register("file", kind="external", description="scores from a CSV file: file:PATH.csv[:COLUMN]")
-class FileEstimator(Estimator):
+class FileEstimator(ColumnEstimator):
     spec_arg = "PATH.csv[:COLUMN]"
 
     def __init__(self, bench, path: str, column: str | None = None, *, space=None, require_complete=True):
-        super().__init__(space or bench.space)
+        super().__init__(space or bench.space, np.full(bench.space.size, np.nan))
         self.bench, self.path = bench, Path(path)
         rows, self.column = self._read(column)
         self.label = f"{self.column} ({self.path.name})"
-        self._by_code = np.full(bench.space.size, np.nan)
         for n, row in enumerate(rows, start=2):
             code, value = self._row(row, n)
             if not math.isnan(self._by_code[code]) and self._by_code[code] != value:
                 raise BenchmarkFileError(f"{self.path}, line {n}: a second, different score for one arch")
             self._by_code[code] = value
-        missing = int(np.isnan(self._by_code[self.space.codes_of(self.space.all_choices())]).sum())
+        missing = self.missing()
         if require_complete and missing:
             raise MetricKeyError(
                 f"{self.path} scores {self.space.size - missing:,} of the {self.space.size:,} "
@@ -91,9 +90,6 @@ class FileEstimator(Estimator):
                 f"{self.path}, line {n}: score {row[self.column]!r} is not a finite number"
             )
         return code, value
-
-    def score_many(self, choices, progress=None) -> np.ndarray:
-        return self._by_code[self.bench.space.codes_of(choices)]
 
     def describe(self) -> dict:
         return {

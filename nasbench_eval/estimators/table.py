@@ -18,8 +18,7 @@ from ..bench import Benchmark, parse_key
 from ..datasets import get_dataset
 from ..errors import MetricKeyError
 from ..spaces import Arch, SearchSpace
-from ..spaces.costs import expected_table_value
-from .base import Estimate, Estimator, by_code
+from .base import ColumnEstimator, Estimate, by_code
 from .spec import ESTIMATORS
 
 
@@ -29,7 +28,7 @@ from .spec import ESTIMATORS
     description="a benchmark metric key, e.g. "
     "cifar10-valid/x-valid/accuracy/12/mean (also written without 'table:')",
 )
-class TableEstimator(Estimator):
+class TableEstimator(ColumnEstimator):
     spec_arg = "KEY"
     differentiable = True
     expected_reads_all = True
@@ -43,12 +42,11 @@ class TableEstimator(Estimator):
         space: SearchSpace | None = None,
         require_complete: bool = True,
     ):
-        super().__init__(space or bench.space)
         self.bench = bench
         self.key = parse_key(key)
         self.label = str(self.key)
         self._values = bench.values(self.key)
-        self._by_code = by_code(bench, self._values)
+        super().__init__(space or bench.space, by_code(bench, self._values))
         if require_complete:
             self._check_complete()
         self.max_fidelity = self.key.epochs
@@ -99,12 +97,7 @@ class TableEstimator(Estimator):
             raise MetricKeyError(
                 "the benchmark's index order is incomplete; import the meta file or a full table first"
             )
-        codes = (
-            self.space.codes_of(self.space.all_choices())
-            if self.space.size < self.bench.space.size
-            else slice(None)
-        )
-        covered = int((~np.isnan(self._by_code[codes])).sum())
+        covered = self.space.size - self.missing()
         if covered < self.space.size:
             raise MetricKeyError(
                 f"{self.key} covers only {covered:,} of the {self.space.size:,} {self.space.label} "
@@ -113,17 +106,7 @@ class TableEstimator(Estimator):
             )
 
     def index(self, arch: Arch) -> int:
-        return int(self._index_of_code()[self.bench.space.code(arch)])
-
-    def _index_of_code(self) -> np.ndarray:
-        if not hasattr(self, "_code_to_index"):
-            order = self.bench.order
-            self._code_to_index = np.full(len(order), -1, np.int64)
-            self._code_to_index[order[order >= 0]] = np.flatnonzero(order >= 0)
-        return self._code_to_index
-
-    def score_many(self, choices, progress=None) -> np.ndarray:
-        return self._by_code[self.bench.space.codes_of(choices)]
+        return int(self.bench.index_by_code[self.bench.space.code(arch)])
 
     def evaluate(self, arch: Arch, fidelity: int | None = None) -> Estimate:
         i = self.index(arch)
@@ -136,13 +119,6 @@ class TableEstimator(Estimator):
             return Estimate(value, epochs / self.max_fidelity if self.max_fidelity else 1.0)
         train = self._train_final[i] if full else self.bench.query(self._time_keys[0], i, epoch=epochs - 1)
         return Estimate(value, float(train + self._valid_epoch[i]))
-
-    def expected(self, probs):
-        import torch
-
-        if not hasattr(self, "_table"):
-            self._table = torch.as_tensor(self._by_code)
-        return expected_table_value(self._table, probs.double())
 
     def training_cost(self) -> tuple[float, str]:
         return self.space.size, f"archs (the whole {self.key.epochs}-epoch table)"

@@ -102,9 +102,7 @@ def run(
     archs = method.generate(targets, constraint)
     t_gen = time.perf_counter() - t_gen
     codes = bench.space.codes_of(archs)
-    index_of_code = np.empty(bench.space.size, np.int64)
-    index_of_code[bench.order] = np.arange(bench.space.size)
-    indices = index_of_code[codes]
+    indices = bench.index_by_code[codes]
     achieved = constraint.by_code[codes]
     estimated = np.asarray(quality.score_many(archs), float)
     rows = [
