@@ -40,6 +40,7 @@ class Option:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple | None = None
+    types: tuple = ()  # the allowed types besides None, for an option whose default is None
 
     def check(self, method: str, name: str, value: Any) -> Any:
         """The value, validated against the default's type and the allowed range."""
@@ -52,11 +53,16 @@ class Option:
         elif isinstance(d, float):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             value = float(value) if ok else value
-        elif isinstance(d, list | tuple):
+        elif isinstance(d, list | tuple):  # numbers: each element checked as a number
             ok = isinstance(value, list | tuple) and len(value) == len(d)
+            ok = ok and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v) for v in value
+            )
             value = list(value) if ok else value
+        elif d is None:
+            ok = value is None or (isinstance(value, self.types) and not isinstance(value, bool))
         else:
-            ok = value is None or isinstance(value, type(d)) or d is None
+            ok = isinstance(value, type(d))
         if not ok:
             raise NasbenchEvalError(f"{where}: expected a value like {d!r}, got {value!r}")
         if isinstance(value, int | float) and not isinstance(value, bool):

@@ -51,7 +51,9 @@ class BOHB(MultiTrialMethod):
         ),
         "min_bandwidth": Option(0.3, "lower clip of the KDE bandwidths", minimum=0, maximum=1),
         "top_n_percent": Option(15, "percent of results forming the good KDE", minimum=1, maximum=99),
-        "min_points_in_model": Option(None, "results needed for a model (default: positions + 1)"),
+        "min_points_in_model": Option(
+            None, "results needed for a model (default: positions + 1)", minimum=1, types=(int,)
+        ),
     }
 
     def __init__(self, space, rng, **kw):

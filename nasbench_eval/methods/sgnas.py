@@ -20,7 +20,9 @@ from .base import GenerativeMethod, Option, register
 GENERATIVE_OPTIONS = {
     "constraint": Option("flops", "the cost to control: flops, params or latency:DEVICE"),
     "targets": Option(
-        None, "start:stop:step in the constraint's unit [default: 19 values over the 5-95% cost range]"
+        None,
+        "start:stop:step in the constraint's unit [default: 19 values over the 5-95% cost range]",
+        types=(str, int, float),
     ),
 }
 

@@ -100,6 +100,13 @@ SETS = [
     "threads=0",
     "prior_pool=10",
     "batch_size=2",
+    'betas=["a", 1]',
+    "betas=[0.5]",
+    "adam_betas=[0.9, null]",
+    "min_points_in_model=x",
+    "min_points_in_model=0",
+    "targets=5",
+    "targets=[1, 2]",
 ]
 
 
