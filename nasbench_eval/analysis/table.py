@@ -106,7 +106,7 @@ def resnet_row(bench: Benchmark) -> Row | None:
     for key in column_keys(bench.space.name):
         value = bench.query(key, index) if bench.has(key) else float("nan")
         cells.append(None if np.isnan(value) else (value, float("nan"), 0))
-    return Row(f"ResNet (this benchmark, index {index})", cells)
+    return Row(f"ResNet (this benchmark, index {index})", cells, "no search (a fixed cell)")
 
 
 def optimal_row(bench: Benchmark) -> Row:
@@ -117,7 +117,7 @@ def optimal_row(bench: Benchmark) -> Row:
             cells.append((bench.best(key)[1], float("nan"), 0))
         else:
             cells.append(None)
-    return Row("optimal (this benchmark)", cells)
+    return Row("optimal (this benchmark)", cells, "the whole table (each column's best)")
 
 
 def reference_note(name: str) -> str:
