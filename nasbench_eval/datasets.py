@@ -19,6 +19,7 @@ class DatasetInfo:
     resolution: int  # input height = width in pixels
     eval_splits: tuple[str, ...]  # the evaluation splits the benchmark records
     test_split: str  # the conventional "test" column
+    search_train_size: int  # images a one-shot search trains its weights on (NB201 search split)
 
     @property
     def search_records(self) -> str:
@@ -35,10 +36,10 @@ class DatasetInfo:
 DATASETS: dict[str, DatasetInfo] = {
     d.name: d
     for d in (
-        DatasetInfo("cifar10-valid", 10, 32, ("x-valid", "ori-test"), "ori-test"),
-        DatasetInfo("cifar10", 10, 32, ("ori-test",), "ori-test"),
-        DatasetInfo("cifar100", 100, 32, ("x-valid", "x-test", "ori-test"), "x-test"),
-        DatasetInfo("ImageNet16-120", 120, 16, ("x-valid", "x-test", "ori-test"), "x-test"),
+        DatasetInfo("cifar10-valid", 10, 32, ("x-valid", "ori-test"), "ori-test", 25_000),
+        DatasetInfo("cifar10", 10, 32, ("ori-test",), "ori-test", 25_000),
+        DatasetInfo("cifar100", 100, 32, ("x-valid", "x-test", "ori-test"), "x-test", 50_000),
+        DatasetInfo("ImageNet16-120", 120, 16, ("x-valid", "x-test", "ori-test"), "x-test", 151_700),
     )
 }
 

@@ -22,7 +22,7 @@ from ..records import RunRecord
 COLUMNS = [label for label, _ in REPORT_COLUMNS]
 REFERENCES = ("nb201",)
 #: row order of the methods a paper's table lists (others follow, by name)
-PAPER_ORDER = ("rs", "rea", "reinforce", "bohb")
+PAPER_ORDER = ("rsps", "darts-v1", "darts-v2", "gdas", "setn", "enas", "rs", "rea", "reinforce", "bohb")
 
 
 @dataclass

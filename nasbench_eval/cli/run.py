@@ -78,6 +78,13 @@ class _RunCommand(click.Command):
     metavar="KEY=VALUE",
     help="One method option (repeatable; overrides --config).",
 )
+@click.option(
+    "--epochs",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="One-shot and generative methods: training epochs (the same as --set epochs=N) "
+    "[default: the protocol's].",
+)
 @click.option("--out", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option(
     "--executor",
@@ -108,6 +115,7 @@ def run(
     subspace,
     config_file,
     overrides,
+    epochs,
     out,
     executor,
     workers,
@@ -121,11 +129,17 @@ def run(
     """Search with a method for every seed and write one JSON record per seed.
 
     Multi-trial methods query an estimator under a budget; generative methods (SGNAS) train
-    a generator and generate one architecture per cost target; one-shot methods train a
-    supernet on --data-root.
+    a generator and generate one architecture per cost target; one-shot methods (RSPS,
+    DARTS, GDAS, SETN, ENAS) train a supernet on --data-root, or learn from the table with
+    --estimator table (oracle mode, ours). Under torchrun, one-shot searches run data-parallel.
     """
+    from ..train.distributed import setup
+
+    setup(device)
     limit, unit = parse_budget(budget)
     config = {**load_config_file(config_file), **parse_overrides(overrides)}
+    if epochs is not None:
+        config["epochs"] = epochs
     spec = RunSpec(
         method,
         space,

@@ -138,9 +138,13 @@ def supernet_train(
     limit_train,
     bf16,
 ):
-    """Uniform single-path supernet training, saved for the supernet estimator."""
+    """Uniform single-path supernet training, saved for the supernet estimator (data-parallel
+    under torchrun --nproc_per_node=K)."""
     from ..nets.config import BNConfig
+    from ..train.distributed import setup
     from ..train.jobs import train_supernet
+
+    setup(device)
 
     result = train_supernet(
         space,

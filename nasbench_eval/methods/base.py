@@ -160,11 +160,15 @@ class MultiTrialMethod(Method):
 class OneShotMethod(Method):
     """The weight-sharing lifecycle that one search trainer runs for every method.
 
-    ``build`` makes the supernet and the architecture parameters (or controller);
-    ``weight_step`` trains the weights on a training batch, ``arch_step`` the architecture
-    on a validation batch; ``on_epoch`` runs after each epoch (e.g. GDAS's temperature);
-    ``derive`` is the method's current answer. ``state_dict``/``load_state_dict`` hold
-    everything a bit-exact resume needs (torch tensors and JSON-able values only).
+    ``build`` makes the supernet and the architecture parameters (or controller), or, given
+    an ``oracle`` estimator, only the latter (the arch learns from the table: no images);
+    ``begin_epoch`` runs first in each epoch (e.g. GDAS's temperature); ``weight_step``
+    trains the weights on a training batch, ``arch_step`` the architecture on a validation
+    batch; ``end_epoch`` gets validation batches after the epoch (ENAS's controller);
+    ``on_epoch`` runs after it; ``derive`` is the method's current answer (candidates may be
+    scored on the validation ``batches`` it gets), ``epoch_info`` what the per-epoch record
+    adds. ``state_dict``/``load_state_dict`` hold everything a bit-exact resume needs (torch
+    tensors and JSON-able values only).
     """
 
     kind = "one-shot"
@@ -179,8 +183,14 @@ class OneShotMethod(Method):
         self.seed = seed
         self.config = self.resolve_config(config)
 
+    #: oracle mode needs the estimator's exact expectation (a gradient-based arch step)
+    needs_expected: ClassVar[bool] = True
+
     @abstractmethod
-    def build(self, dataset: str, device: str) -> None: ...
+    def build(self, dataset: str, device: str, oracle=None) -> None: ...
+
+    def begin_epoch(self, epoch: int, epochs: int, steps: int) -> None:
+        """Before ``epoch`` (0-based) of ``epochs``, which has ``steps`` weight steps."""
 
     @abstractmethod
     def weight_step(self, x, y) -> dict: ...
@@ -188,11 +198,18 @@ class OneShotMethod(Method):
     def arch_step(self, x, y) -> dict:
         return {}
 
+    def end_epoch(self, batches) -> dict:
+        """After the epoch's steps, with an endless iterator of validation batches."""
+        return {}
+
     def on_epoch(self, epoch: int, epochs: int) -> None:
         """After ``epoch`` (1-based) of ``epochs``."""
 
     @abstractmethod
-    def derive(self) -> Arch: ...
+    def derive(self, batches=None) -> Arch: ...
+
+    def epoch_info(self) -> dict:
+        return {}
 
     @abstractmethod
     def state_dict(self) -> dict: ...

@@ -23,7 +23,8 @@ def gumbel_weights(
     logits: torch.Tensor, tau: float, *, hard: bool, generator: torch.Generator | None = None
 ) -> torch.Tensor:
     """Gumbel-softmax sample per row; ``hard`` gives one-hot values with soft gradients."""
-    u = torch.rand(logits.shape, generator=generator, device=logits.device, dtype=logits.dtype)
+    where = generator.device if generator is not None else logits.device  # a CPU generator may drive CUDA
+    u = torch.rand(logits.shape, generator=generator, device=where, dtype=logits.dtype).to(logits.device)
     g = -torch.log((-torch.log(u.clamp_min(1e-20))).clamp_min(1e-20))
     soft = torch.softmax((logits + g) / tau, dim=-1)
     if not hard:

@@ -5,7 +5,9 @@ the weight-sharing supernet.
 SETN, SGNAS); ``TopologySupernet(x, weights=w)`` mixes the ops of every edge with weights
 ``w`` (6 x 5, shared by all cells as in NB201): soft (DARTS), or hard one-hot with
 straight-through gradients from ``gumbel_weights`` (GDAS); ops whose weight is at most
-``threshold`` are skipped, so a hard sample costs one op per edge.
+``threshold`` are skipped, so a hard sample costs one op per edge; with ``rest=True`` the
+skipped ops still add their weight as a scalar (zero in value, GDAS's gradient path).
+``cell_archs`` gives every search cell its own path (RSPS under the NATS protocol).
 """
 
 from __future__ import annotations
@@ -56,10 +58,13 @@ class SearchCell(nn.Module):
         )
 
     def run(self, x: torch.Tensor, plan: dict) -> torch.Tensor:
-        """``plan[src]`` = [(op, [(edge, to, weight or None), ...]), ...]."""
-        acc: dict[int, torch.Tensor] = {}
+        """``plan[src]`` = [(op, [(edge, to, weight or None), ...]), ...]; ``plan["rest"][to]``
+        (optional) = a scalar added to node ``to``."""
+        acc: dict[int, torch.Tensor] = dict(plan.get("rest", {}))
         for src in range(NUM_NODES - 1):
             h = x if src == 0 else acc.pop(src, None)
+            if h is not None and h.dim() == 0:  # a node that only holds scalars
+                h = torch.zeros_like(x) + h
             relu = pool = None
             for op, items in plan.get(src, ()):
                 if h is None:  # a zero node: only its conv edges add something (BN of zeros)
@@ -91,7 +96,9 @@ class SearchCell(nn.Module):
                     else:  # one fused multiply-add per term
                         acc[to] = acc[to] + out if w is None else torch.addcmul(acc[to], out, w)
         out = acc.get(NUM_NODES - 1)
-        return out if out is not None else torch.zeros_like(x)
+        if out is None:
+            return torch.zeros_like(x)
+        return torch.zeros_like(x) + out if out.dim() == 0 else out
 
 
 def _layout(t: torch.Tensor) -> torch.memory_format:
@@ -113,15 +120,22 @@ def path_plan(arch) -> dict:
     return {src: list(g.items()) for src, g in plan.items()}
 
 
-def mixed_plan(weights: torch.Tensor, threshold: float) -> dict:
-    """Plan of a weighted mixture: every op above ``threshold`` (``none`` adds nothing)."""
+def mixed_plan(weights: torch.Tensor, threshold: float, rest: bool = False) -> dict:
+    """Plan of a weighted mixture: every op above ``threshold`` (``none`` adds nothing).
+    ``rest``: the weights of the skipped ops are added to their target node as scalars."""
     active = (weights.detach() > threshold).cpu().tolist()  # one host sync per forward
     plan: dict = {}
+    skipped: dict[int, list] = {}
     for e, (to, src) in enumerate(EDGES):
         for k, op in enumerate(OPS):
             if op != "none" and active[e][k]:
                 plan.setdefault(src, {}).setdefault(op, []).append((e, to, weights[e, k]))
-    return {src: list(g.items()) for src, g in plan.items()}
+            elif rest and not active[e][k]:
+                skipped.setdefault(to, []).append(weights[e, k])
+    out: dict = {src: list(g.items()) for src, g in plan.items()}
+    if skipped:
+        out["rest"] = {to: torch.stack(ws).sum() for to, ws in skipped.items()}
+    return out
 
 
 class TopologySupernet(nn.Module):
@@ -134,15 +148,19 @@ class TopologySupernet(nn.Module):
         channels: int = TSS_CHANNELS,
         cells: int = TSS_CELLS_PER_STAGE,
         threshold: float = 1e-6,
+        outer_bn: BNConfig | None = None,
     ):
+        """``outer_bn``: BatchNorm of the stem and the reduction blocks (default ``bn``; the
+        official search model keeps them at PyTorch's default, affine with running stats)."""
         super().__init__()
         self.space = TopologySpace()
         self.threshold = threshold
-        self.stem = stem(channels, bn)
+        outer = bn if outer_bn is None else outer_bn
+        self.stem = stem(channels, outer)
         layers, c = [], channels
         for stage in range(3):
             if stage:
-                layers.append(ResBlock(c, 2 * c, bn))
+                layers.append(ResBlock(c, 2 * c, outer))
                 c *= 2
             layers += [SearchCell(c, bn) for _ in range(cells)]
         self.layers = nn.ModuleList(layers)
@@ -154,15 +172,26 @@ class TopologySupernet(nn.Module):
         *,
         arch=None,
         weights: torch.Tensor | None = None,
+        cell_archs=None,
+        rest: bool = False,
         stem_out: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``stem_out``: a cached ``self.stem(x)`` (the stem is the same for every arch)."""
-        if (arch is None) == (weights is None):
-            raise ValueError("give exactly one of arch (single path) or weights (mixed ops)")
-        plan = (
-            path_plan(self.space.to_arch(arch)) if arch is not None else mixed_plan(weights, self.threshold)
-        )
+        if sum(a is not None for a in (arch, weights, cell_archs)) != 1:
+            raise ValueError("give exactly one of arch (single path), weights (mixed ops) or cell_archs")
+        if cell_archs is not None:
+            plans = iter([path_plan(self.space.to_arch(a)) for a in cell_archs])
+        else:
+            plan = path_plan(self.space.to_arch(arch)) if arch is not None else None
+            plan = plan if plan is not None else mixed_plan(weights, self.threshold, rest)
         h = self.stem(x) if stem_out is None else stem_out
         for layer in self.layers:
-            h = layer.run(h, plan) if isinstance(layer, SearchCell) else layer(h)
+            if isinstance(layer, SearchCell):
+                h = layer.run(h, next(plans) if cell_archs is not None else plan)
+            else:
+                h = layer(h)
         return self.head(h)
+
+    @property
+    def num_cells(self) -> int:
+        return sum(isinstance(layer, SearchCell) for layer in self.layers)

@@ -8,14 +8,16 @@ only, so records are the same whatever the executor.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..bench.layout import locked
-from ..errors import MetricKeyError
+from ..errors import MetricKeyError, NasbenchEvalError
 from ..provenance import timestamp
 from ..records import RunRecord, record_path, write_record
+from ..train import distributed
 from . import generative, multi_trial, one_shot
 from .executors import make_executor
 from .spec import RunSpec
@@ -81,10 +83,16 @@ def run_seeds(
     on_record: Callable[[Path, RunRecord], None] | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """Run every seed without a record yet (all with ``overwrite``); returns (written, kept).
-    One process at a time writes a folder: a second run on it is a one-line error."""
+    One process at a time writes a folder: a second run on it is a one-line error. Under
+    torchrun every rank runs the jobs (one-shot searches, data-parallel) and rank 0 alone
+    writes."""
     validate(spec)
     out = Path(out)
-    with locked(out, wait=False, what="a nasbench-eval run"):
+    main = distributed.is_main()
+    if distributed.launched() and (executor not in (None, "local") or workers > 1 or spec.kind != "one-shot"):
+        raise NasbenchEvalError("under torchrun, run one-shot methods with the local executor and one worker")
+    guard = locked(out, wait=False, what="a nasbench-eval run") if main else contextlib.nullcontext()
+    with guard:
         jobs, paths, kept = [], [], []
         for seed in seeds:
             path = output_path(spec, out, seed)
@@ -92,7 +100,7 @@ def run_seeds(
                 kept.append(path)
                 continue
             checkpoint = path.with_suffix(".ckpt.pt") if spec.kind != "multi-trial" else None
-            if checkpoint is not None and overwrite:
+            if checkpoint is not None and overwrite and main:
                 checkpoint.unlink(missing_ok=True)
             jobs.append((spec, seed, checkpoint))
             paths.append(path)
@@ -100,6 +108,8 @@ def run_seeds(
         written = []
         results = progress(runner.map(_job, jobs), len(jobs))
         for (_, _, checkpoint), path, (data, timing) in zip(jobs, paths, results, strict=True):
+            if not main:
+                continue
             record = RunRecord.from_dict(data, str(path))
             write_record(
                 path, record, overwrite=overwrite, timing={**timing, "executor": type(runner).__name__}

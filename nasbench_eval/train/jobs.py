@@ -22,6 +22,7 @@ from ..nets import SEARCH_BN, build_network, build_supernet
 from ..nets.ops import BNConfig
 from ..provenance import provenance, timestamp
 from ..spaces import get_space
+from . import distributed
 from .recipes import get_recipe
 from .trainer import CHECKPOINT, Trainer
 
@@ -93,6 +94,7 @@ def train_network(
     }
     _prepare(out, resume, overwrite)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify)
+    torch.manual_seed(seed)  # the initial weights too come from the seed
     model = build_network(sp, arch_str, dataset)
     trainer = Trainer(
         model,
@@ -189,8 +191,13 @@ def train_supernet(
     rec = get_recipe(recipe).with_epochs(epochs)
     out = Path(out)
     config = supernet_config(space, dataset, epochs, recipe, bn, seed, limit_train)
-    _prepare(out, resume, overwrite)
+    main = distributed.is_main()  # under torchrun: every rank trains its shard, rank 0 writes
+    if main:
+        _prepare(out, resume, overwrite)
+    distributed.barrier()
+    device = distributed.local_device(device)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify, search=True)
+    torch.manual_seed(seed)  # the initial weights too come from the seed
     model = build_supernet(sp, dataset, bn)
     trainer = Trainer(
         model,
@@ -208,7 +215,8 @@ def train_supernet(
         grad_clip=5.0,
     )
     trainer.resume()
-    write_json_atomic(out / "config.json", config)
+    if main:
+        write_json_atomic(out / "config.json", config)
     start = time.perf_counter()
     trainer.fit()
     result = {
@@ -216,9 +224,11 @@ def train_supernet(
         "log": trainer.log,
         "wall_time_s": time.perf_counter() - start,
         "device": device,
+        "processes": distributed.world(),
         "provenance": {**provenance(), "created": timestamp()},
     }
-    write_json_atomic(out / "result.json", result)
+    if main:
+        write_json_atomic(out / "result.json", result)
     return result
 
 

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from ..data.batches import DeviceBatches
 from ..errors import BenchmarkFileError
+from . import distributed
 from .recipes import Recipe
 
 CHECKPOINT = "checkpoint.pt"
@@ -96,6 +97,8 @@ class Trainer:
         self.train_batches.generator.manual_seed(seed)
         self.sampler = torch.Generator().manual_seed(seed + 1)
         self.grad_clip = grad_clip
+        self.params = list(self.model.parameters())
+        distributed.broadcast_state(self.model)
         # NB201 applies weight decay to every parameter
         self.optimizer = torch.optim.SGD(
             self.model.parameters(),
@@ -157,11 +160,12 @@ class Trainer:
                 self.train_batches,
                 total=n,
                 desc=f"epoch {self.epoch + 1}/{self.recipe.epochs}",
-                disable=not self.progress,
+                disable=not self.progress or not distributed.is_main(),
                 leave=False,
                 unit="batch",
             )
             for i, (x, y) in enumerate(bar):
+                x, y, share = distributed.shard(x, y)  # data-parallel under torchrun
                 lr = cosine_lr(self.recipe, self.epoch + i / n)
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
@@ -169,7 +173,8 @@ class Trainer:
                     logits = self.step_fn(self.model, x, self.sampler)
                     loss = self.criterion(logits.float(), y)
                 self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                (loss * share).backward()
+                distributed.average_gradients(self.params)
                 if self.grad_clip:
                     nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
                 self.optimizer.step()
@@ -190,8 +195,9 @@ class Trainer:
                     "images_per_second": seen / (time.perf_counter() - start),
                 }
             )
-            save_checkpoint(self.out / CHECKPOINT, self.state())
-            self._write_log()
+            if distributed.is_main():
+                save_checkpoint(self.out / CHECKPOINT, self.state())
+                self._write_log()
         return self.log
 
     @torch.no_grad()

@@ -20,7 +20,7 @@ class ToyUniform(OneShotMethod):
     name, title = "toy-uniform", "Toy"
     options = {**OneShotMethod.options, "lr": Option(0.05, "SGD learning rate", minimum=0)}
 
-    def build(self, dataset, device):
+    def build(self, dataset, device, oracle=None):
         self.model = build_supernet(self.space, dataset)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=self.config["lr"])
         self.gen = torch.Generator().manual_seed(self.seed)
@@ -45,7 +45,7 @@ class ToyUniform(OneShotMethod):
         self.scores[torch.arange(self.space.num_positions), torch.tensor(arch)] += acc
         return {}
 
-    def derive(self):
+    def derive(self, batches=None):
         return tuple(int(i) for i in self.scores.argmax(-1))
 
     def state_dict(self):
