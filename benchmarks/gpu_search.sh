@@ -4,5 +4,7 @@
 # unpack, check md5s, then GDAS and DARTS-V1 (NATS protocol) for ~7 minutes of searching.
 set -euo pipefail
 OUT="${OUT:-/tmp/out}"
+mkdir -p .gpu-data/parts
+cp -n /tmp/keep/part-0* .gpu-data/parts/ 2>/dev/null || true  # parts that earlier calls kept
 python3 benchmarks/gpu_data.py unpack --data /tmp/data
 PYTHONUNBUFFERED=1 python3 benchmarks/gpu_search.py --data /tmp/data --minutes "${MINUTES:-7}" --out "$OUT/search" 2>&1 | tee "$OUT/search.log"
