@@ -26,10 +26,16 @@ SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def _groups(records: list[RunRecord]) -> dict[tuple[str, str, str], dict[str, list[RunRecord]]]:
-    """Panels by (protocol, dataset, budget unit), lines by method title."""
+    """Panels by (protocol, dataset, budget unit), lines by method title; one-shot searches
+    (their derived arch per epoch) get panels of their own, a line per variant (oracle or not)."""
     out: dict[tuple[str, str, str], dict[str, list[RunRecord]]] = {}
     for r in records:
-        if r.trajectory is None:  # one-shot and generative methods have no query trajectory
+        if r.kind == "one-shot" and r.epochs:
+            out.setdefault((r.protocol, r.search_dataset, "epochs"), {}).setdefault(row_title(r), []).append(
+                r
+            )
+            continue
+        if r.trajectory is None:  # generative methods have no trajectory
             continue
         panel = (r.protocol, r.search_dataset, r.budget.unit)
         out.setdefault(panel, {}).setdefault(r.method_title, []).append(r)
@@ -39,7 +45,7 @@ def _groups(records: list[RunRecord]) -> dict[tuple[str, str, str], dict[str, li
             key=lambda kv: (
                 SEARCH_DATASETS.index(kv[0][1]),
                 PROTOCOLS.index(kv[0][0]),
-                kv[0][2] != "seconds",
+                (kv[0][2] != "seconds") + (kv[0][2] == "epochs"),
             ),
         )
     )
@@ -77,6 +83,27 @@ def _incumbent_curve(record: RunRecord, test: np.ndarray, grid: np.ndarray) -> n
     return out
 
 
+def _epoch_panel(ax, methods: dict, key: str, bench: Benchmark, title: str) -> None:
+    """Test accuracy of each epoch's derived arch, mean ± std over seeds."""
+    for label, recs in methods.items():
+        length = max(len(r.epochs) for r in recs)
+        curves = np.full((len(recs), length), np.nan)
+        for i, r in enumerate(recs):
+            for j, e in enumerate(r.epochs):
+                curves[i, j] = bench.query(key, int(e["index"]))
+        x = np.arange(1, length + 1)
+        mean, std = np.nanmean(curves, 0), np.nanstd(curves, 0)
+        (line,) = ax.plot(
+            x, mean, label=f"{label} ({len(recs)} seeds)", lw=1.8, marker="." if length < 30 else None
+        )
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.18, lw=0)
+    ax.set_xlabel("search epoch")
+    ax.set_ylabel(f"test accuracy of the derived arch (%)\n{key}")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+
+
 def _finish(fig, path: Path, title: str, stamp: str | None) -> None:
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, 0.04 if stamp else 0, 1, 1))
@@ -91,12 +118,13 @@ def trajectory_plot(records: list[RunRecord], bench: Benchmark, path: Path, stam
     _check_suffix(path)
     groups = _groups(records)
     if not groups:
-        raise UnknownNameError(
-            "no record with a search trajectory (generative and one-shot methods have none)"
-        )
+        raise UnknownNameError("no record with a search trajectory (generative methods have none)")
     fig, axes = _panels(len(groups), 5.2, 4.0)
     for ax, ((protocol, dataset, unit), methods) in zip(axes, groups.items(), strict=True):
         key = test_key(bench.space.name, dataset)
+        if unit == "epochs":
+            _epoch_panel(ax, methods, key, bench, f"{dataset} ({protocol} protocol, one-shot)")
+            continue
         test = np.asarray(bench.values(key))
         limit = max(r.budget.used for recs in methods.values() for r in recs)
         grid = np.linspace(0, limit, 300)

@@ -98,7 +98,10 @@ class WeightSharingMethod(OneShotMethod):
         self.oracle = oracle
         if oracle is None:
             cell_bn = BNConfig(affine=False, track_running_stats=self.config["bn_running_stats"])
-            self.model = build_supernet(self.space, dataset, cell_bn, outer_bn=BNConfig()).to(self.device)
+            # channels-last: these small convolutions run about twice as fast on CPU (oneDNN) and GPU
+            self.model = build_supernet(self.space, dataset, cell_bn, outer_bn=BNConfig()).to(
+                self.device, memory_format=torch.channels_last
+            )
             from ..train import distributed
 
             distributed.broadcast_state(self.model)  # under torchrun: every rank starts from rank 0's
@@ -176,12 +179,14 @@ class WeightSharingMethod(OneShotMethod):
         """(images, labels, loss weight) of this process's share of a global batch: its rank's
         shard cut into ``accumulate`` parts. The weights make the summed gradient (and, under
         torchrun, its average over ranks) the mean over the global batch."""
+        import torch
+
         from ..train import distributed
 
         k = self.config["accumulate"]
         if len(y) < k * distributed.world():
             raise NasbenchEvalError(f"a batch of {len(y)} cannot be cut into {k} parts per process")
-        x, y, share = distributed.shard(x, y)
+        x, y, share = distributed.shard(x.contiguous(memory_format=torch.channels_last), y)
         n = len(y)
         return [(a, b, share * len(b) / n) for a, b in zip(x.tensor_split(k), y.tensor_split(k), strict=True)]
 
