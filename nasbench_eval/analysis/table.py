@@ -70,11 +70,13 @@ def method_rows(records: list[RunRecord]) -> list[Row]:
 
 def row_title(r: RunRecord) -> str:
     """The method's title with every variant that makes its row a different experiment:
-    an oracle estimator, our decoding, a sub-space, a query budget where the protocol
-    has a time budget."""
+    an oracle estimator, a one-shot search's length, our decoding, a sub-space, a query
+    budget where the protocol has a time budget."""
     tags = []
     if r.estimator.get("oracle"):
         tags.append("oracle estimator")
+    elif r.kind == "one-shot":  # supernet searches differ by their length (NATS: 100 epochs)
+        tags.append(f"{r.budget.used:g} epoch" + ("s" if r.budget.used != 1 else ""))
     elif r.kind == "generative" and r.estimator.get("kind") not in (None, "supernet"):
         tags.append(f"{r.estimator['kind']} estimator, ours")
     if r.config.get("decode") == "constrained":
