@@ -195,6 +195,7 @@ class Trainer:
                     "images_per_second": seen / (time.perf_counter() - start),
                 }
             )
+            distributed.broadcast_buffers(self.model)  # every rank keeps rank 0's BN statistics
             if distributed.is_main():
                 save_checkpoint(self.out / CHECKPOINT, self.state())
                 self._write_log()
