@@ -61,10 +61,7 @@ def method_rows(records: list[RunRecord]) -> list[Row]:
             vals = np.array([r.final_metrics.get(key) for r in recs], dtype=float)
             complete = not np.isnan(vals).any()  # a mean over some seeds only would mislead
             cells.append((float(vals.mean()), float(vals.std()), len(vals)) if complete else None)
-        used = np.mean([r.budget.used for r in recs])
-        unit = recs[0].budget.unit
-        cost = f"{used:,.0f} s" if unit == "seconds" else f"{used:,.0f} {unit}"
-        rows.append(Row(f"{title} ({protocol}, {dataset})", cells, cost))
+        rows.append(Row(f"{title} ({protocol}, {dataset})", cells, budget_used(recs)))
     return rows
 
 
@@ -127,6 +124,16 @@ def reference_note(name: str) -> str:
     return f"Published rows: {data['title']}. Sources: {data['source']}."
 
 
+def budget_used(recs: list[RunRecord]) -> str:
+    """The mean budget the records used, in their unit ('12,000 s', '200 queries', '1 epoch')."""
+    used, unit = np.mean([r.budget.used for r in recs]), recs[0].budget.unit
+    if unit == "seconds":
+        return f"{used:,.0f} s"
+    if unit.startswith("epochs") and used == 1:
+        unit = unit.replace("epochs", "epoch", 1)
+    return f"{used:,.0f} {unit}"
+
+
 def run_summary(records: list[RunRecord]) -> str:
     """A short table for the end of ``run``: per method and search, the seeds, the final
     test accuracy (mean ± std over seeds) and the budget used."""
@@ -144,11 +151,9 @@ def run_summary(records: list[RunRecord]) -> str:
             if np.isnan(acc).any()
             else f"{acc.mean():.2f}" + (f" ± {acc.std():.2f}" if len(acc) > 1 else "")
         )
-        used = np.mean([r.budget.used for r in recs])
-        unit = "s" if recs[0].budget.unit == "seconds" else recs[0].budget.unit
         lines.append(
             f"  {title} ({protocol}, {dataset}): {len(recs)} seed(s), {key} {text}, "
-            f"budget used {used:,.0f} {unit}"
+            f"budget used {budget_used(recs)}"
         )
     return "\n".join(lines)
 

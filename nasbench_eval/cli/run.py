@@ -133,9 +133,9 @@ def run(
     DARTS, GDAS, SETN, ENAS) train a supernet on --data-root, or learn from the table with
     --estimator table (oracle mode, ours). Under torchrun, one-shot searches run data-parallel.
     """
-    from ..train.distributed import setup
+    from ..train import distributed
 
-    setup(device)
+    distributed.setup(device)
     limit, unit = parse_budget(budget)
     config = {**load_config_file(config_file), **parse_overrides(overrides)}
     if epochs is not None:
@@ -187,6 +187,8 @@ def run(
     finally:
         for bar in bars:
             bar.close()
+    if not distributed.is_main():  # under torchrun, rank 0 reports
+        return
     click.echo(
         f"{len(written)} record(s) written under {out}"
         + (f"; {len(kept)} existing kept (use --overwrite to recompute)" if kept else "")

@@ -43,6 +43,24 @@ class DeviceBatches:
         self.mean = torch.tensor(mean, device=device).view(1, 3, 1, 1)
         self.std = torch.tensor(std, device=device).view(1, 3, 1, 1)
 
+    @classmethod
+    def of_split(
+        cls, part: Part, splits, batch_size: int, *, augment: bool, shuffle: bool, device, seed: int = 0
+    ) -> DeviceBatches:
+        """Batches of one part of a loaded split, normalised (and padded) as that dataset is,
+        drawn from a generator seeded with ``seed``."""
+        return cls(
+            part,
+            batch_size,
+            mean=splits.mean,
+            std=splits.std,
+            pad=splits.pad,
+            augment=augment,
+            shuffle=shuffle,
+            device=device,
+            generator=torch.Generator().manual_seed(seed),
+        )
+
     def __len__(self) -> int:
         n = len(self.labels)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

@@ -161,7 +161,6 @@ class SupernetEstimator(Estimator):
         verify: bool = True,
     ) -> SupernetEstimator:
         """A trained ``supernet train`` job; scores on its dataset's held-out x-valid split."""
-        import torch
 
         from ..data.batches import DeviceBatches
         from ..data.splits import load_splits
@@ -180,17 +179,8 @@ class SupernetEstimator(Estimator):
         splits = load_splits(config["dataset"], data_root, splits_dir, verify=verify, search=True)
 
         def fixed(part, n, augment):
-            gen = torch.Generator().manual_seed(0)
-            it = DeviceBatches(
-                part,
-                batch_size,
-                mean=splits.mean,
-                std=splits.std,
-                pad=splits.pad,
-                augment=augment,
-                shuffle=True,
-                device=device,
-                generator=gen,
+            it = DeviceBatches.of_split(
+                part, splits, batch_size, augment=augment, shuffle=True, device=device
             )
             return [b for _, b in zip(range(n), it, strict=False)]
 

@@ -93,6 +93,7 @@ class WeightSharingMethod(OneShotMethod):
         self.device = torch.device(device)
         self.gen = torch.Generator().manual_seed(self.seed)
         self.mask = torch.as_tensor(self.space.choice_mask())
+        self.full_space = bool(self.mask.all())
         shape = (self.space.num_positions, self.space.num_choices)
         self.alpha = (1e-3 * torch.randn(shape, generator=self.gen)).to(self.device).requires_grad_(True)
         self.oracle = oracle
@@ -114,7 +115,11 @@ class WeightSharingMethod(OneShotMethod):
                 weight_decay=c["weight_decay"],
                 nesterov=True,
             )
+        self.init_arch()
         self.a_opt = self.arch_optimizer(self.arch_parameters())
+
+    def init_arch(self) -> None:
+        """Build what the arch step learns besides alpha (ENAS: its controller)."""
 
     def arch_parameters(self) -> list:
         return [self.alpha]
@@ -147,7 +152,7 @@ class WeightSharingMethod(OneShotMethod):
     # -- arch distribution -------------------------------------------------------------------
     def logits(self):
         """Arch parameters with the choices a sub-space excludes at -inf."""
-        if bool(self.mask.all()):
+        if self.full_space:
             return self.alpha
         return self.alpha.masked_fill(~self.mask.to(self.alpha.device), float("-inf"))
 

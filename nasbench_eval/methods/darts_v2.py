@@ -76,9 +76,7 @@ class DartsV2(DartsV1):
             raise NasbenchEvalError("darts-v2's unrolled step needs whole batches: accumulate must be 1")
 
     def weight_step(self, x, y) -> dict:
-        from ..train import distributed
-
-        self._base = distributed.shard(x, y)[:2] if self.model is not None else None
+        self._base = self.parts(x, y)[0][:2] if self.model is not None else None  # one part: whole
         return super().weight_step(x, y)
 
     def arch_step(self, x, y) -> dict:
@@ -88,7 +86,7 @@ class DartsV2(DartsV1):
 
         self.model.train()
         grad, loss = unrolled_alpha_grad(
-            self.model, self.probs, self.alpha, self.w_opt, self._base, distributed.shard(x, y)[:2]
+            self.model, self.probs, self.alpha, self.w_opt, self._base, self.parts(x, y)[0][:2]
         )
         self.alpha.grad = grad
         distributed.average_gradients([self.alpha])

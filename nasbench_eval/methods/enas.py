@@ -103,13 +103,14 @@ class ENAS(WeightSharingMethod):
         }
     }
 
-    def arch_parameters(self) -> list:
+    def init_arch(self) -> None:
+        c = self.config
+        self.controller = make_controller(
+            self.space.num_positions, self.space.num_choices, c["controller_hidden"], self.gen
+        ).to(self.device)
+        self.baseline = None
 
-        if not hasattr(self, "controller"):
-            self.controller = make_controller(
-                self.space.num_positions, self.space.num_choices, self.config["controller_hidden"], self.gen
-            ).to(self.device)
-            self.baseline = None
+    def arch_parameters(self) -> list:
         return list(self.controller.parameters())
 
     def sample(self):

@@ -51,6 +51,7 @@ def build(spec: RunSpec):
     """(protocol, config, oracle estimator or None): fails fast on a bad spec."""
     protocol, config = spec.resolved_protocol(), spec.method_config()
     method_cls = get_method(spec.method)
+    method_cls(spec.search_space(), 0, **config)  # checks the space before any job starts (no torch)
     oracle = None
     if spec.estimator is not None:
         oracle = build_estimator(oracle_spec(spec), estimator_context(spec, benchmark(spec)))
@@ -187,8 +188,6 @@ def _add(sums: dict, values: dict) -> None:
 def _streams(spec: RunSpec, seed: int, config: dict, device: str) -> dict:
     """Training batches (weights), validation batches (arch steps, augmented as the
     official search loader) and unaugmented validation batches (selection, controller)."""
-    import torch
-
     from ..data.batches import DeviceBatches
     from ..data.splits import load_splits
 
@@ -196,16 +195,8 @@ def _streams(spec: RunSpec, seed: int, config: dict, device: str) -> dict:
     splits = load_splits(search_dataset, spec.data_root, spec.splits_dir, verify=spec.verify, search=True)
 
     def stream(part, size, offset, augment):
-        return DeviceBatches(
-            part,
-            size,
-            mean=splits.mean,
-            std=splits.std,
-            pad=splits.pad,
-            augment=augment,
-            shuffle=True,
-            device=device,
-            generator=torch.Generator().manual_seed(seed + offset),
+        return DeviceBatches.of_split(
+            part, splits, size, augment=augment, shuffle=True, device=device, seed=seed + offset
         )
 
     valid = splits.evals["x-valid"]
