@@ -97,12 +97,14 @@ class RunRecord:
     trajectory: Trajectory | None = None
     sweep: Sweep | None = None
     epochs: list[dict] | None = None  # one-shot: the derived arch after every epoch
+    #: the zero-cost estimator a method's warm-up ranked random archs with (REA warmup)
+    prior_estimator: dict | None = None
     format: str = field(default=FORMAT)
     schema_version: int = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict:
         out = {"format": self.format, "schema_version": self.schema_version}
-        optional = ("trajectory", "sweep", "epochs")
+        optional = ("trajectory", "sweep", "epochs", "prior_estimator")
         out.update(
             {k: v for k, v in asdict(self).items() if k not in out and (v is not None or k not in optional)}
         )

@@ -78,6 +78,10 @@ def row_title(r: RunRecord) -> str:
         tags.append(f"{r.estimator['kind']} estimator, ours")
     if r.config.get("decode") == "constrained":
         tags.append("constrained decoding, ours")
+    if r.kind == "multi-trial" and r.estimator.get("kind") == "zero-cost":
+        tags.append(f"estimator {r.estimator['spec']}")
+    if r.prior_estimator:
+        tags.append(f"warm-up: best of {r.config.get('warmup')} by {r.prior_estimator.get('spec')}")
     if r.subspace:
         tags.append(f"sub-space {r.subspace}")
     if r.kind == "multi-trial" and r.budget.unit == "queries":

@@ -11,7 +11,8 @@ from tqdm import tqdm
 from ..bench import open_benchmark
 from ..bench.layout import write_json_atomic
 from ..errors import NasbenchEvalError
-from ..runs.correlate import correlate as run_correlate
+from ..runs.correlate import correlate_many
+from ..runs.options import parse_overrides
 from ..spaces import SPACE_HELP
 from .common import image_options
 
@@ -28,7 +29,8 @@ from .common import image_options
     "--estimator",
     "spec",
     required=True,
-    help="A metric key, flops, params, latency:DEVICE, supernet:JOB_DIR or file:PATH.csv[:COLUMN].",
+    help="A metric key, flops, params, latency:DEVICE, supernet:JOB_DIR, file:PATH.csv[:COLUMN] "
+    "or zc:NAME[,NAME...] (zero-cost proxies, one column each).",
 )
 @click.option(
     "--truth",
@@ -78,6 +80,13 @@ from .common import image_options
     show_default=True,
     help="BN recalibration batches per arch (supernets trained with --bn-track).",
 )
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An estimator option (repeatable), e.g. batch_size=128 or seed=1 for zc:.",
+)
 @image_options
 @click.pass_obj
 def correlate(
@@ -96,19 +105,25 @@ def correlate(
     splits_dir,
     eval_batches,
     recalibrate,
+    overrides,
     device,
     no_verify,
 ):
     """Rank correlation of an estimator with the benchmark's ground truth."""
     bench = open_benchmark(space, obj["home"])
-    path = None
-    if out:
-        slug = "".join(c if c.isalnum() or c in "-._" else "_" for c in spec)
-        subset = archs if (archs.isascii() and archs.isdigit()) or archs == "all" else "file"
-        path = Path(out) / f"{bench.space.name}-{dataset}-{slug}-{subset}-seed{seed}.json"
-        if path.exists() and not overwrite:
+    subset = archs if (archs.isascii() and archs.isdigit()) or archs == "all" else "file"
+
+    def record_path(column_spec: str) -> Path | None:
+        if not out:
+            return None
+        slug = "".join(c if c.isalnum() or c in "-._" else "_" for c in column_spec)
+        return Path(out) / f"{bench.space.name}-{dataset}-{slug}-{subset}-seed{seed}.json"
+
+    if out and not spec.startswith("zc:") and not overwrite:
+        path = record_path(spec)
+        if path.exists():
             raise NasbenchEvalError(f"{path} exists; use --overwrite to replace it")
-    record = run_correlate(
+    records = correlate_many(
         bench,
         dataset,
         spec,
@@ -120,11 +135,35 @@ def correlate(
         splits_dir=splits_dir,
         eval_batches=eval_batches,
         recalibrate=recalibrate,
+        options=parse_overrides(overrides),
         device=device,
         verify=not no_verify,
         progress=lambda it, n: tqdm(it, total=n, desc="scoring archs", unit="arch"),
     )
-    m = record["metrics"]
+    for record in records:
+        _report(record, record_path(record["estimator"]["spec"]), overwrite)
+    if plot_file:
+        from ..analysis.plots import correlation_plot
+
+        for record in records:
+            target = Path(plot_file)
+            if len(records) > 1:
+                target = target.with_name(
+                    f"{target.stem}-{record['estimator'].get('proxy', 'x')}{target.suffix}"
+                )
+            correlation_plot(
+                np.asarray(record["estimates"]),
+                bench.query(record["truth"], record["indices"]),
+                record["estimator"]["spec"],
+                record["truth"],
+                record["metrics"],
+                target,
+            )
+            click.echo(f"wrote {target}")
+
+
+def _report(record: dict, path: Path | None, overwrite: bool) -> None:
+    m, spec = record["metrics"], record["estimator"]["spec"]
     click.echo(
         f"{spec} vs {record['truth']} on {record['archs']['used']} archs "
         f"({record['archs']['selection']}; {record['archs']['dropped_missing']} dropped: missing)"
@@ -144,17 +183,7 @@ def correlate(
     if "archs_per_second" in record["estimator"]:
         click.echo(f"  supernet: {record['estimator']['archs_per_second']:.2f} archs/s")
     if path:
+        if path.exists() and not overwrite:
+            raise NasbenchEvalError(f"{path} exists; use --overwrite to replace it")
         write_json_atomic(path, record)
         click.echo(f"record: {path}")
-    if plot_file:
-        from ..analysis.plots import correlation_plot
-
-        correlation_plot(
-            np.asarray(record["estimates"]),
-            bench.query(record["truth"], record["indices"]),
-            spec,
-            record["truth"],
-            m,
-            plot_file,
-        )
-        click.echo(f"wrote {plot_file}")

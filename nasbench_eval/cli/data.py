@@ -10,6 +10,7 @@ from tqdm import tqdm
 from ..bench import open_benchmark
 from ..bench.importers import read_source
 from ..bench.store import import_batch
+from ..proxies.cache import list_score_files
 from ..spaces import SPACE_NAMES
 
 
@@ -77,3 +78,11 @@ def info(obj, space) -> None:
         for r in rows:
             src = "; ".join(os.path.basename(p) if "/" in p else p for p in r.sources) or "-"
             click.echo(f"  {str(r.key):<{width}}  {r.archs:>6}  {'yes' if r.has_curve else '   '}    {src}")
+        caches = list_score_files(bench.root)
+        if caches:
+            click.echo(f"  zero-cost scores (zc:), cached under {bench.root / 'zerocost'}:")
+            width = max(len(c.get("spec", "")) for c in caches)
+            for c in caches:
+                devices = ",".join(c.get("devices", []))
+                spec, scored = c.get("spec", ""), c.get("scored", 0)
+                click.echo(f"    {spec:<{width}}  {scored:>6} archs  on {c['dataset']} ({devices})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-CATEGORIES = ("methods", "estimators", "spaces", "recipes", "networks", "executors")
+CATEGORIES = ("methods", "estimators", "proxies", "spaces", "recipes", "networks", "executors")
 
 
 def _registry(category: str):
@@ -12,6 +12,8 @@ def _registry(category: str):
         from ..methods import METHODS as reg
     elif category == "estimators":
         from ..estimators import ESTIMATORS as reg
+    elif category == "proxies":
+        from ..proxies import PROXIES as reg
     elif category == "spaces":
         from ..spaces import SPACES as reg
     elif category == "recipes":

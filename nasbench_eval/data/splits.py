@@ -102,7 +102,7 @@ def load_splits(
     get_dataset(name)
     if name != "cifar10":  # every other dataset needs a split file
         sdir = find_splits_dir(splits_dir, data_root)
-    if name.startswith("cifar10"):
+    if name in ("cifar10", "cifar10-valid"):  # not startswith: "cifar100" starts with "cifar10"
         raw: RawData = load_cifar10(data_root, verify)
         norm = NORMALISATION["cifar10"]
     elif name == "cifar100":

@@ -129,6 +129,7 @@ class MultiTrialMethod(Method):
         *,
         max_fidelity: int | None = None,
         fidelities: tuple[int, ...] = (),
+        prior=None,
         **config,
     ):
         self.space = space
@@ -136,7 +137,15 @@ class MultiTrialMethod(Method):
         self.max_fidelity = max_fidelity
         self.fidelities = fidelities
         self.config = self.resolve_config(config)
+        #: zero-cost scores of many archs at once ((n, positions) -> (n,)), outside the
+        #: budget; the runner builds it from ``prior_spec`` (a method never reads files)
+        self.prior = prior
         self._best: tuple[float, Arch] | None = None
+
+    @classmethod
+    def prior_spec(cls, config: dict) -> str | None:
+        """The estimator spec a method wants as its zero-cost ``prior`` (None: none)."""
+        return None
 
     @abstractmethod
     def ask(self) -> Query:

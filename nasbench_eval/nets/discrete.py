@@ -93,6 +93,10 @@ class Network(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(self.stem(x)))
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The feature map before global average pooling (Zen-NAS scores it)."""
+        return self.head.features(self.body(self.stem(x)))
+
 
 BENCHMARK_BN = BNConfig()  # affine + running statistics, as the benchmark's trained nets
 

@@ -45,10 +45,15 @@ class Head(nn.Module):
     def __init__(self, cin: int, classes: int, bn: BNConfig):
         super().__init__()
         self.bn = bn.make(cin)
+        self.act = nn.ReLU()  # a module, so activation hooks (zero-cost proxies) see it
         self.classifier = nn.Linear(cin, classes)
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The feature map before global average pooling."""
+        return self.act(self.bn(x))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.relu(self.bn(x)).mean((2, 3)))
+        return self.classifier(self.features(x).mean((2, 3)))
 
 
 def avg_pool(x: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,7 @@ from ..analysis.correlation import rank_metrics
 from ..bench import Benchmark
 from ..datasets import get_dataset
 from ..errors import BenchmarkFileError, MetricKeyError
-from ..estimators import EstimatorContext, build_estimator
+from ..estimators import EstimatorContext, build_estimator, parse_estimator_spec
 from ..provenance import provenance, timestamp
 
 
@@ -54,7 +54,7 @@ def select_archs(bench: Benchmark, archs: str, seed: int) -> tuple[np.ndarray, s
     return idx, f"file {path}"
 
 
-def estimate(
+def estimate_columns(
     bench: Benchmark,
     spec: str,
     dataset: str,
@@ -66,9 +66,13 @@ def estimate(
     recalibrate: int = 0,
     device: str = "cpu",
     verify: bool = True,
+    options: dict | None = None,
     progress=lambda it, total: it,
-) -> tuple[np.ndarray, dict]:
-    """Scores of the archs at official indices ``idx`` by any estimator spec."""
+) -> list[tuple[np.ndarray, dict]]:
+    """(scores, description) per column of an estimator spec, for the archs at official
+    indices ``idx``: one column, or one per proxy of ``zc:A,B,...`` (scored in one pass)."""
+    if options and parse_estimator_spec(spec).kind != "zc":
+        raise MetricKeyError(f"{spec} takes no --set options (they are for zc: proxies)")
     context = EstimatorContext(
         bench,
         dataset,
@@ -77,7 +81,7 @@ def estimate(
         splits_dir=splits_dir,
         device=device,
         verify=verify,
-        options={"eval_batches": eval_batches, "recalibrate": recalibrate},
+        options={"eval_batches": eval_batches, "recalibrate": recalibrate, "zc": dict(options or {})},
     )
     estimator = build_estimator(spec, context)
     order = np.asarray(bench.order)[idx]
@@ -85,16 +89,42 @@ def estimate(
         raise MetricKeyError(
             "the benchmark's index order is incomplete; import the meta file or a full table"
         )
+    choices = bench.space.all_choices()[order]
     start = time.perf_counter()
-    values = estimator.score_many(bench.space.all_choices()[order], progress)
+    if hasattr(estimator, "score_columns"):
+        columns = estimator.score_columns(choices, progress)
+        seconds = time.perf_counter() - start
+        return [
+            (np.asarray(values, np.float64), estimator.describe_column(name, seconds))
+            for name, values in columns.items()
+        ]
+    values = estimator.score_many(choices, progress)
     seconds = time.perf_counter() - start
     described = estimator.describe()
     if described["kind"] == "supernet":
         described = {**described, "seconds": seconds, "archs_per_second": len(idx) / seconds}
-    return np.asarray(values, np.float64), described
+    return [(np.asarray(values, np.float64), {**described, "spec": spec})]
 
 
-def correlate(
+def estimate(
+    bench: Benchmark, spec: str, dataset: str, idx: np.ndarray, **options
+) -> tuple[np.ndarray, dict]:
+    """Scores of the archs at official indices ``idx`` by a one-column estimator spec."""
+    columns = estimate_columns(bench, spec, dataset, idx, **options)
+    if len(columns) != 1:
+        raise MetricKeyError(f"{spec} gives {len(columns)} columns; use correlate_many")
+    return columns[0]
+
+
+def correlate(bench: Benchmark, dataset: str, spec: str, **kwargs) -> dict:
+    """The correlation record of a one-column estimator spec."""
+    records = correlate_many(bench, dataset, spec, **kwargs)
+    if len(records) != 1:
+        raise MetricKeyError(f"{spec} gives {len(records)} columns; use correlate_many")
+    return records[0]
+
+
+def correlate_many(
     bench: Benchmark,
     dataset: str,
     spec: str,
@@ -104,11 +134,19 @@ def correlate(
     seed: int = 0,
     n_boot: int = 1000,
     **estimator_options,
-) -> dict:
+) -> list[dict]:
+    """One correlation record per column of the estimator spec (all scored in one pass)."""
     truth_key = truth or default_truth(bench, dataset)
     idx, selection = select_archs(bench, archs, seed)
     true = bench.query(truth_key, idx)
-    est, described = estimate(bench, spec, dataset, idx, **estimator_options)
+    return [
+        _record(bench, dataset, est, described, truth_key, idx, selection, true, seed, n_boot)
+        for est, described in estimate_columns(bench, spec, dataset, idx, **estimator_options)
+    ]
+
+
+def _record(bench, dataset, est, described, truth_key, idx, selection, true, seed, n_boot) -> dict:
+    spec = described["spec"]
     ok = ~(np.isnan(true) | np.isnan(est))
     if ok.sum() < 3:
         raise MetricKeyError(f"{spec}: fewer than 3 archs have both an estimate and the truth")
@@ -118,11 +156,9 @@ def correlate(
         "version": 1,
         "space": bench.space.name,
         "dataset": dataset,
-        "estimator": {**described, "spec": spec},
+        "estimator": described,
         "truth": truth_key,
-        "truth_note": "200-epoch validation accuracy"
-        if "/x-valid/" in truth_key
-        else "200-epoch test accuracy (the benchmark has no complete validation column)",
+        "truth_note": _truth_note(truth_key),
         "archs": {
             "selection": selection,
             "requested": int(len(idx)),
@@ -135,3 +171,12 @@ def correlate(
         "indices": idx[ok].tolist(),
         "estimates": [None if math.isnan(v) else float(v) for v in est[ok]],
     }
+
+
+def _truth_note(key: str) -> str:
+    """'200-epoch validation accuracy' etc., from the key's parts."""
+    parts = key.split("/")
+    if len(parts) != 5:
+        return key
+    split = {"x-valid": "validation", "ori-test": "test", "x-test": "test"}.get(parts[1], parts[1])
+    return f"{parts[3]}-epoch {split} {parts[2]} ({parts[1]}, {parts[4]})"

@@ -75,12 +75,16 @@ def run(spec: RunSpec, seed: int, checkpoint=None) -> tuple[RunRecord, dict]:
     bench = benchmark(spec)
     budget = BudgetLimit(spec.budget or protocol.budget(estimator.budget_unit), estimator.budget_unit)
     method_cls = get_method(spec.method)
+    config = spec.method_config()
+    prior_spec = method_cls.prior_spec(config)
+    prior = build_estimator(prior_spec, estimator_context(spec, bench)) if prior_spec else None
     method = method_cls(
         spec.search_space(),
         np.random.default_rng(seed),
         max_fidelity=estimator.max_fidelity,
         fidelities=estimator.fidelities,
-        **spec.method_config(),
+        prior=prior.score_many if prior else None,
+        **config,
     )
     result = run_search(method, estimator, budget)
     final_index = bench.index_of(result.final)
@@ -98,5 +102,6 @@ def run(spec: RunSpec, seed: int, checkpoint=None) -> tuple[RunRecord, dict]:
             estimate=[None if math.isnan(v) else v for v in result.estimates],
             cumulative_cost=result.cumulative_cost,
         ),
+        prior_estimator=prior.describe() if prior else None,
     )
     return record, {}

@@ -91,6 +91,11 @@ def test_benchmark_datasets_use_the_right_parts(root):
     assert set(c10v.evals) == {"x-valid", "ori-test"} and c10v.pad == 4
     c100 = load_splits("cifar100", root, verify=False)
     assert {k: len(v.labels) for k, v in c100.evals.items()} == {"x-valid": 50, "x-test": 50, "ori-test": 100}
+    raw100 = load_cifar100(root, verify=False)  # CIFAR-100's own images (a bug once read CIFAR-10's)
+    assert np.array_equal(c100.train.images, raw100.train_x) and np.array_equal(
+        c100.train.labels, raw100.train_y
+    )
+    assert c100.mean[0] == 129.3
     in16 = load_splits("ImageNet16-120", root, verify=False, search=True)
     assert set(in16.evals) == {"x-valid"} and in16.pad == 2 and in16.mean[0] == 122.68
     with pytest.raises(BenchmarkFileError, match="split files were not found"):

@@ -16,6 +16,7 @@ SPECS = {
     "file": "file:{tmp}/scores.csv:score",
     "supernet": "supernet:{job}",
     "additive": "additive:200",
+    "zc": "zc:synflow",  # needs no images
 }
 
 

@@ -37,7 +37,13 @@ def test_records_hold_everything(runs, tss):
     path, r = next((p, rec) for p, rec in records if p.name == "seed-0002.json" and rec.method == "rea")
     assert (r.budget.limit, r.budget.unit, r.budget.used) == (120.0, "queries", 120.0)
     assert r.estimator["key"] == "cifar10-valid/x-valid/accuracy/12/mean"
-    assert r.config == {"population_size": 10, "sample_size": 3} and r.kind == "multi-trial"
+    assert r.config == {
+        "population_size": 10,
+        "sample_size": 3,
+        "warmup": 0,
+        "warmup_estimator": "zc:synflow",
+    }
+    assert r.kind == "multi-trial"
     assert {s["md5"] for s in r.benchmark["sources"]} >= {"eded4c7c8de485e517d13d59b87083ad"}
     assert r.provenance["version"] == "0.1.0" and r.schema_version == 2
     assert json.loads(path.with_suffix(".timing.json").read_text())["wall_time_s"] > 0
