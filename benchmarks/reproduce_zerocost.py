@@ -78,6 +78,7 @@ def main() -> None:
     ap.add_argument("--min-archs", type=int, default=100)
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--no-vote", action="store_true", help="skip vote (it scores a reference sample)")
     ap.add_argument("--note", default="")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "zerocost")
     a = ap.parse_args()
@@ -120,7 +121,8 @@ def _report(a, bench, ds, truth, common, idx_file, columns, meta, st, out, corre
     from nasbench_eval.bench.layout import write_json_atomic
 
     lines = []
-    spec = "zc:" + ",".join([*PROXIES, "vote"])
+    published_here = PUBLISHED.get(ds, {}) if bench.space.name == "nats-tss" else {}
+    spec = "zc:" + ",".join([*PROXIES, *([] if a.no_vote else ["vote"])])
     records = correlate_many(
         bench,
         ds,
@@ -149,7 +151,7 @@ def _report(a, bench, ds, truth, common, idx_file, columns, meta, st, out, corre
     ]
     for r in records:
         m, name = r["metrics"], r["estimator"].get("proxy", r["estimator"]["spec"])
-        pub = PUBLISHED.get(ds, {}).get(name)
+        pub = published_here.get(name)
         published = "" if pub is None else f"{pub:.3f}"
         rho = m["spearman_rho"]
         lines.append(
@@ -160,7 +162,7 @@ def _report(a, bench, ds, truth, common, idx_file, columns, meta, st, out, corre
         r["command"] = st.command
         slug = "".join(c if c.isalnum() or c in "-._" else "_" for c in name)
         write_json_atomic(out / f"{ds}-{slug}.json", {k: v for k, v in r.items() if k not in ("estimates",)})
-    pub = PUBLISHED.get(ds, {}).get("vote_agreement")
+    pub = published_here.get("vote_agreement")
     published = "" if pub is None else f"{pub:.3f}"
     lines += [
         f"| vote, pairwise-order agreement (the paper's statistic) | {int(ok.sum()):,} | "

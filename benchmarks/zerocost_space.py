@@ -33,19 +33,9 @@ def _worker(args) -> tuple[int, float]:
 
     torch.set_num_threads(threads)
     from nasbench_eval.bench import open_benchmark
-    from nasbench_eval.estimators.zero_cost import ZeroCostEstimator
 
     bench = open_benchmark(a.space)
-    est = ZeroCostEstimator(
-        bench,
-        a.dataset,
-        a.proxies.split(","),
-        _options(a.set),
-        data_root=a.data_root,
-        splits_dir=a.splits,
-        device=a.device,
-        verify=not a.no_verify,
-    )
+    est = _estimator(a, bench, a.device)
     space, done, start = bench.space, 0, time.perf_counter()
     for i in range(0, len(codes), CHUNK):
         if time.time() > deadline:
@@ -54,6 +44,14 @@ def _worker(args) -> tuple[int, float]:
         est.score_columns(space.all_choices()[chunk])
         done += len(chunk)
     return done, time.perf_counter() - start
+
+
+def _estimator(a, bench, device: str = "cpu"):
+    from nasbench_eval.estimators.zero_cost import ZeroCostEstimator
+
+    options = _options(a.set)
+    kw = {"data_root": a.data_root, "splits_dir": a.splits, "device": device, "verify": not a.no_verify}
+    return ZeroCostEstimator(bench, a.dataset, a.proxies.split(","), options, **kw)
 
 
 def _options(items) -> dict:
@@ -79,7 +77,6 @@ def main() -> None:
     a = ap.parse_args()
 
     from nasbench_eval.bench import open_benchmark
-    from nasbench_eval.estimators.zero_cost import ZeroCostEstimator
     from nasbench_eval.runs.correlate import select_archs
 
     bench = open_benchmark(a.space)
@@ -87,15 +84,7 @@ def main() -> None:
     codes = np.asarray(bench.order)[idx]
     codes = codes[np.random.default_rng(a.seed).permutation(len(codes))]
     # draw (and store) the image batch once, before the workers start
-    est = ZeroCostEstimator(
-        bench,
-        a.dataset,
-        a.proxies.split(","),
-        _options(a.set),
-        data_root=a.data_root,
-        splits_dir=a.splits,
-        verify=not a.no_verify,
-    )
+    est = _estimator(a, bench)
     need = max((p.batch_size(est.options[n]) for n, p in est.proxies.items() if p.needs), default=0)
     if need:
         est._images(need)

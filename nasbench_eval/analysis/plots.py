@@ -38,7 +38,7 @@ def _groups(records: list[RunRecord]) -> dict[tuple[str, str, str], dict[str, li
         if r.trajectory is None:  # generative methods have no trajectory
             continue
         panel = (r.protocol, r.search_dataset, r.budget.unit)
-        out.setdefault(panel, {}).setdefault(r.method_title, []).append(r)
+        out.setdefault(panel, {}).setdefault(row_title(r), []).append(r)  # variants get lines
     return dict(
         sorted(
             out.items(),

@@ -131,11 +131,14 @@ def reference_note(name: str) -> str:
 def budget_used(recs: list[RunRecord]) -> str:
     """The mean budget the records used, in their unit ('12,000 s', '200 queries', '1 epoch')."""
     used, unit = np.mean([r.budget.used for r in recs]), recs[0].budget.unit
+    extra = ""
+    if recs[0].prior_estimator:  # a zero-cost warm-up: free in the budget, not free to compute
+        extra = f" + {recs[0].config.get('warmup', 0):,} zero-cost scores"
     if unit == "seconds":
-        return f"{used:,.0f} s"
+        return f"{used:,.0f} s{extra}"
     if unit.startswith("epochs") and used == 1:
         unit = unit.replace("epochs", "epoch", 1)
-    return f"{used:,.0f} {unit}"
+    return f"{used:,.0f} {unit}{extra}"
 
 
 def run_summary(records: list[RunRecord]) -> str:

@@ -241,13 +241,18 @@ class ZeroCostEstimator(Estimator):
         return text
 
     # -- scoring -------------------------------------------------------------------------
-    def _compute(self, names: list[str], codes: np.ndarray, progress) -> None:
-        """Score ``codes`` with the network proxies ``names`` (one probe per arch) and cache."""
+    def _compute(self, missing: dict[str, np.ndarray], progress) -> None:
+        """Score the codes each network proxy lacks (one probe per arch, shared by every
+        proxy that needs the arch) and cache them."""
         from ..proxies import Probe
+        from ..proxies.base import full_precision
 
         base = self.space.base
+        names = list(missing)
+        codes = np.unique(np.concatenate([np.zeros(0, np.int64), *missing.values()]))
         if not len(codes):
             return
+        wants = {n: set(missing[n].tolist()) for n in names}
         need_images = max(
             (self.proxies[n].batch_size(self.options[n]) for n in names if self.proxies[n].needs),
             default=0,
@@ -257,27 +262,28 @@ class ZeroCostEstimator(Estimator):
         pending: dict[str, list[tuple[int, float]]] = {n: [] for n in names}
         start, done = time.perf_counter(), 0
         try:
-            for code in progress(codes, len(codes)):
-                done += 1
-                arch = base.from_code(int(code))
-                probe = Probe(
-                    base,
-                    arch,
-                    self.dataset,
-                    seed=self.seed,
-                    code=int(code),
-                    images=self._fresh(images, int(code), need_images) if fresh else images,
-                    device=self.device,
-                )
-                for n in names:
-                    p = self.proxies[n]
-                    if p.needs:
-                        probe.request(p.batch_size(self.options[n]), p.needs)
-                for n in names:
-                    if math.isnan(self._column(n)[code]):
+            with full_precision():
+                for code in progress(codes, len(codes)):
+                    done += 1
+                    arch = base.from_code(int(code))
+                    probe = Probe(
+                        base,
+                        arch,
+                        self.dataset,
+                        seed=self.seed,
+                        code=int(code),
+                        images=self._fresh(images, int(code), need_images) if fresh else images,
+                        device=self.device,
+                    )
+                    here = [n for n in names if int(code) in wants[n]]
+                    for n in here:
+                        p = self.proxies[n]
+                        if p.needs:
+                            probe.request(p.batch_size(self.options[n]), p.needs)
+                    for n in here:
                         pending[n].append((int(code), self.proxies[n].score(probe, self.options[n])))
-                if done % FLUSH_EVERY == 0:
-                    self._flush(pending)
+                    if done % FLUSH_EVERY == 0:
+                        self._flush(pending)
         finally:
             self.seconds += time.perf_counter() - start
             self.computed += done
@@ -331,10 +337,11 @@ class ZeroCostEstimator(Estimator):
             for n in dict.fromkeys(wanted + voters)
             if self.proxies[n].uses_network and not hasattr(self.proxies[n], "voters")
         ]
-        todo = np.unique(np.concatenate([codes, reference]))
-        missing = {n: todo[np.isnan(self._column(n)[todo])] for n in networked}
-        union = np.unique(np.concatenate([np.zeros(0, np.int64), *missing.values()]))
-        self._compute([n for n in networked if len(missing[n])], union, progress)
+        targets = {n: codes for n in networked}
+        for v in voters:  # a voter scores the archs asked for and the vote's reference sample
+            targets[v] = np.concatenate([codes, reference])
+        missing = {n: np.unique(t[np.isnan(self._column(n)[t])]) for n, t in targets.items()}
+        self._compute({n: m for n, m in missing.items() if len(m)}, progress)
         out = {}
         for n in wanted:
             p = self.proxies[n]

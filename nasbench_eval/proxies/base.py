@@ -25,6 +25,7 @@ code counts only ReLUs visited by the backward pass, i.e. the live ones.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -72,6 +73,21 @@ def arch_seed(seed: int, code: int, salt: str = "") -> int:
     alone or in any batch of archs gives the same value."""
     digest = hashlib.sha256(f"zc:{salt}:{seed}:{code}".encode()).digest()
     return int.from_bytes(digest[:8], "little") & (2**63 - 1)
+
+
+@contextlib.contextmanager
+def full_precision():
+    """No TF32 while scoring: PyTorch lets cuDNN convolutions use TF32 by default on recent
+    GPUs, and gradient proxies computed that way disagreed with float32/float64 CPU values on
+    most archs of our H200 run (reports/zerocost/README.md)."""
+    import torch
+
+    saved = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
 def layers_with_weights(net) -> list:
