@@ -68,7 +68,8 @@ class RegularizedEvolution(MultiTrialMethod):
                 self._seeds = self._warm_start()
             return Query(self._seeds.pop(0) if self._seeds else self.random_arch())
         members = self.rng.choice(len(self.population), size=k, replace=False)
-        parent = max((self.population[i] for i in members), key=lambda m: m[0])
+        # NaN (a proxy that cannot score an arch) ranks last, never first by accident
+        parent = max((self.population[i] for i in members), key=lambda m: -np.inf if np.isnan(m[0]) else m[0])
         return Query(self.mutate(parent[1]))
 
     def tell(self, query: Query, value: float) -> None:

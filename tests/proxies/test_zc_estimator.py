@@ -233,3 +233,15 @@ def test_run_searches_with_a_proxy_as_its_estimator(tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads(next(out.rglob("seed-*.json")).read_text())
     assert record["estimator"]["spec"] == "zc:synflow:seed=0" and record["budget"]["used"] == 5
+
+
+def test_rea_never_prefers_a_nan_score(tss):
+    from nasbench_eval.methods import get_method
+    from nasbench_eval.methods.base import Query
+
+    rea = get_method("rea")(tss.space, np.random.default_rng(0), population_size=3, sample_size=3)
+    archs = tss.space.sample(np.random.default_rng(1), 3)
+    for arch, value in zip(archs, [np.nan, 1.0, np.nan], strict=True):
+        rea.tell(Query(arch), value)
+    child = rea.ask().arch  # a mutation of the only finite member
+    assert child in tss.space.neighbours(archs[1])
