@@ -4,7 +4,7 @@
 Reads the scores cached in a store (``NASBENCH_EVAL_HOME`` or ``--home``; fill it first with
 ``benchmarks/zerocost_space.py`` or ``nasbench-eval correlate --estimator zc:...``), takes
 per dataset the archs every proxy has scored (``--min-archs`` of them at least), and writes
-``OUT/<label>.md`` with Spearman |rho|, Kendall tau and top-10% tau per proxy against the
+``OUT/<label>/table.md`` with Spearman |rho|, Kendall tau and top-10% tau per proxy against the
 key the paper used (cifar10-valid ori-test for CIFAR-10, cifar100 x-test), the published
 |Spearman|, flops and params, our vote (majority vote against a reference sample) and the
 paper's own vote statistic (pairwise-order agreement of the majority of synflow, jacob_cov
@@ -86,7 +86,6 @@ def main() -> None:
     from nasbench_eval.bench import open_benchmark
     from nasbench_eval.estimators.zero_cost import ZeroCostEstimator
     from nasbench_eval.provenance import stamp
-    from nasbench_eval.runs.correlate import correlate_many
 
     bench = open_benchmark(a.space, a.home)
     st = stamp(bench.sources, root=ROOT)
@@ -102,14 +101,12 @@ def main() -> None:
         if len(common) < a.min_archs:
             print(f"{ds}: only {len(common)} archs scored by every proxy; skipped")
             continue
-        idx_file = Path(tempfile.mkdtemp()) / f"{ds}.txt"
-        idx_file.write_text("\n".join(map(str, common)))
         if bench.space.name == "nats-tss":
             truths = [TRUTH[ds]]
         else:  # no accuracy table for the size space here: how proxies rank against cost
             truths = [f"{ds}/-/params/-/-", f"{ds}/-/flops/-/-"]
         for truth in truths:
-            lines += _report(a, bench, ds, truth, common, idx_file, columns, meta, st, out, correlate_many)
+            lines += _report(a, bench, ds, truth, common, columns, meta, st, out)
     if a.note:
         lines += [a.note, ""]
     (out / "table.md").write_text("\n".join(lines))
@@ -117,9 +114,12 @@ def main() -> None:
     print("\n".join(lines))
 
 
-def _report(a, bench, ds, truth, common, idx_file, columns, meta, st, out, correlate_many) -> list[str]:
+def _report(a, bench, ds, truth, common, columns, meta, st, out) -> list[str]:
+    """One table (every proxy, flops, params, the paper's vote statistic) against one truth."""
     from nasbench_eval.bench.layout import write_json_atomic
+    from nasbench_eval.runs.correlate import correlate_many
 
+    idx_file = _write(common)
     lines = []
     published_here = PUBLISHED.get(ds, {}) if bench.space.name == "nats-tss" else {}
     spec = "zc:" + ",".join([*PROXIES, *([] if a.no_vote else ["vote"])])
@@ -151,11 +151,12 @@ def _report(a, bench, ds, truth, common, idx_file, columns, meta, st, out, corre
     ]
     for r in records:
         m, name = r["metrics"], r["estimator"].get("proxy", r["estimator"]["spec"])
+        label = "vote (ours: Copeland score vs a reference sample)" if name == "vote" else name
         pub = published_here.get(name)
         published = "" if pub is None else f"{pub:.3f}"
         rho = m["spearman_rho"]
         lines.append(
-            f"| {name} | {r['archs']['used']:,} ({r['archs']['dropped_missing']}) | {rho:.3f} "
+            f"| {label} | {r['archs']['used']:,} ({r['archs']['dropped_missing']}) | {rho:.3f} "
             f"| {abs(rho):.3f} | {published} | {m['kendall_tau']:.3f} "
             f"| {m['kendall_tau_top10pct']:.3f} | `{r['estimator']['spec']}` |"
         )

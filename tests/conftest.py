@@ -35,3 +35,14 @@ def sss(home):
     from nasbench_eval import open_benchmark
 
     return open_benchmark("nats-sss", home)
+
+
+@pytest.fixture(scope="session")
+def images(tmp_path_factory):
+    """Small CIFAR-10 files in the official format with their split file (read-only)."""
+    import synthetic
+
+    root = tmp_path_factory.mktemp("img")
+    synthetic.write_cifar10(root, per_batch=20)
+    synthetic.write_splits(root, cifar_train=100)
+    return root

@@ -352,13 +352,8 @@ class ZeroCostEstimator(Estimator):
                 out[n] = majority_wins(cols[codes], cols[reference])
             elif p.uses_network:
                 out[n] = self._column(n)[codes].copy()
-            else:
-                out[n] = np.array(
-                    [
-                        p.score(_CostProbe(self.space.base, tuple(r), self.dataset), {})
-                        for r in np.atleast_2d(choices)
-                    ]
-                )
+            else:  # flops, params: the exact cost model, no network
+                out[n] = p.score_choices(self.space.base, self.dataset, np.atleast_2d(choices))
         return out
 
     def _reference(self) -> np.ndarray:
@@ -405,10 +400,3 @@ class ZeroCostEstimator(Estimator):
             },
         }
         return described
-
-
-class _CostProbe:
-    """What the analytic cost proxies read of a probe (no network)."""
-
-    def __init__(self, space, arch, dataset):
-        self.space, self.arch, self.dataset = space, arch, dataset

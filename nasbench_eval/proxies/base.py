@@ -106,6 +106,7 @@ class Probe:
         self.images = images  # (x, y) pool of augmented training images, or None
         self._net = None
         self._signals: dict[tuple[int, str], object] = {}
+        self._pending: dict[int, set[str]] = {}  # signals asked for ahead, by batch size
 
     # -- the network -------------------------------------------------------------------
     def build(self, *, bn=None):
@@ -150,14 +151,13 @@ class Probe:
 
     def request(self, batch_size: int, needs) -> None:
         """Ask for signals ahead of time, so one pass computes all of them."""
-        self._pending = getattr(self, "_pending", {})
         self._pending.setdefault(batch_size, set()).update(needs)
 
     def _compute(self, batch_size: int, wanted: set[str]) -> None:
         import torch
         from torch.nn import functional as F
 
-        wanted = wanted | {s for s in getattr(self, "_pending", {}).pop(batch_size, set())}
+        wanted = wanted | self._pending.pop(batch_size, set())
         wanted -= {s for (b, s) in self._signals if b == batch_size}
         net = self.net
         x, y = self.batch(batch_size)

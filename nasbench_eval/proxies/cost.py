@@ -12,10 +12,13 @@ class _Cost(Proxy):
     measure: str
 
     def score(self, probe: Probe, options: dict) -> float:
+        return float(self.score_choices(probe.space, probe.dataset, [probe.arch])[0])
+
+    def score_choices(self, space, dataset: str, choices):
+        """Many archs at once (no network): the space's exact cost model."""
         from ..datasets import get_dataset
 
-        model = probe.space.cost_model(get_dataset(probe.dataset).cost_name, self.measure)
-        return float(model.evaluate([probe.arch])[0])
+        return space.cost_model(get_dataset(dataset).cost_name, self.measure).evaluate(choices)
 
 
 @PROXIES.register("flops", kind="cost", description="exact analytic FLOPs (M)")

@@ -36,16 +36,6 @@ def tiny(method, **extra):
 
 
 @pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    import synthetic
-
-    root = tmp_path_factory.mktemp("img")
-    synthetic.write_cifar10(root, per_batch=20)
-    synthetic.write_splits(root, cifar_train=100)
-    return root
-
-
-@pytest.fixture(scope="module")
 def empty_home(tmp_path_factory):
     """No imported data: the embedded default table serves every lookup."""
     return tmp_path_factory.mktemp("home")

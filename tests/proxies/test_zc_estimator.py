@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-import synthetic  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
 from nasbench_eval import open_benchmark  # noqa: E402
@@ -21,11 +20,9 @@ NETWORK_PROXIES = ("grad_norm", "snip", "grasp", "fisher", "jacob_cov", "naswot"
 SMALL = {"batch_size": 8}  # small batches keep the tests fast; the formulas do not change
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cifar")
-    synthetic.write_cifar10(root, per_batch=40)
-    return root
+@pytest.fixture
+def data(images):
+    return images
 
 
 @pytest.fixture

@@ -70,16 +70,6 @@ def toy():
     METHODS.remove(ToyUniform.name)
 
 
-@pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    import synthetic
-
-    root = tmp_path_factory.mktemp("img")
-    synthetic.write_cifar10(root, per_batch=20)
-    synthetic.write_splits(root, cifar_train=100)
-    return root
-
-
 def _spec(home, images, **config):
     return RunSpec(
         "toy-uniform",

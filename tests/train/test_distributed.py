@@ -15,16 +15,6 @@ torch = pytest.importorskip("torch")
 WORKER = Path(__file__).parents[1] / "ddp_worker.py"
 
 
-@pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    import synthetic
-
-    root = tmp_path_factory.mktemp("img")
-    synthetic.write_cifar10(root, per_batch=20)
-    synthetic.write_splits(root, cifar_train=100)
-    return root
-
-
 def _torchrun(mode, home, images, out, processes=2):
     """The worker under torchrun (or, with one process, plainly), one thread per process.
     ``--standalone`` lets torchrun pick a free port itself; a failed start is retried once."""
