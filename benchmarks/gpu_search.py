@@ -42,12 +42,12 @@ def probe(spec, steps: int = 20, warmup: int = 5) -> float:
 
     from nasbench_eval.datasets import get_dataset
     from nasbench_eval.methods import get_method
-    from nasbench_eval.runs.one_shot import _repeat, _streams
+    from nasbench_eval.runs.one_shot import _repeat, search_streams
 
     config = spec.method_config()
     method = get_method(spec.method)(spec.search_space(), 0, **config)
     method.build(get_dataset(spec.dataset).search_records, spec.device)
-    streams = _streams(spec, 0, config, spec.device)
+    streams = search_streams(spec, 0, config, spec.device)
     method.begin_epoch(0, config["epochs"], len(streams["train"]))
     train, valid = _repeat(streams["train"]), _repeat(streams["valid"])
     sync = torch.cuda.synchronize if spec.device.startswith("cuda") else (lambda: None)

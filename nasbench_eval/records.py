@@ -80,7 +80,7 @@ class Sweep:
 class RunRecord:
     method: str
     method_title: str
-    kind: str  # multi-trial | one-shot | generative
+    kind: str  # multi-trial | one-shot | generative | space-learning
     space: str
     subspace: str | None
     protocol: str
@@ -99,12 +99,14 @@ class RunRecord:
     epochs: list[dict] | None = None  # one-shot: the derived arch after every epoch
     #: the zero-cost estimator a method's warm-up ranked random archs with (REA warmup)
     prior_estimator: dict | None = None
+    #: space-learning: the learned space (members, fitness, product form, summaries, log)
+    learned_space: dict | None = None
     format: str = field(default=FORMAT)
     schema_version: int = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict:
         out = {"format": self.format, "schema_version": self.schema_version}
-        optional = ("trajectory", "sweep", "epochs", "prior_estimator")
+        optional = ("trajectory", "sweep", "epochs", "prior_estimator", "learned_space")
         out.update(
             {k: v for k, v in asdict(self).items() if k not in out and (v is not None or k not in optional)}
         )

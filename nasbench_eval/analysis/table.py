@@ -76,6 +76,11 @@ def row_title(r: RunRecord) -> str:
         tags.append(f"{r.budget.used:g} epoch" + ("s" if r.budget.used != 1 else ""))
     elif r.kind == "generative" and r.estimator.get("kind") not in (None, "supernet"):
         tags.append(f"{r.estimator['kind']} estimator, ours")
+    if r.kind == "space-learning":
+        fitness = "supernet fitness" if r.config.get("fitness") == "supernet" else "table fitness, ours"
+        tags.append(f"{fitness}, best member")
+        if r.config.get("constraint"):
+            tags.append(f"{r.config['constraint']} <= {r.config['max_cost']:g}")
     if r.config.get("decode") == "constrained":
         tags.append("constrained decoding, ours")
     if r.kind == "multi-trial" and r.estimator.get("kind") == "zero-cost":

@@ -67,14 +67,15 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
-def write_json_atomic(path: Path, obj) -> None:
-    """Write JSON through a temporary file and ``os.replace`` (never a half-written file)."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text through a temporary file and ``os.replace`` (never a half-written file)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1, sort_keys=True)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -82,6 +83,11 @@ def write_json_atomic(path: Path, obj) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_json_atomic(path: Path, obj) -> None:
+    """Write JSON atomically (see ``write_text_atomic``)."""
+    write_text_atomic(path, json.dumps(obj, indent=1, sort_keys=True))
 
 
 def save_array(root: Path, name: str, array: np.ndarray) -> str:

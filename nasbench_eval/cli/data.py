@@ -1,4 +1,4 @@
-"""``nasbench-eval data import|info``."""
+"""``nasbench-eval data import|info|subspace``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tqdm import tqdm
 from ..bench import open_benchmark
 from ..bench.importers import read_source
 from ..bench.store import import_batch
+from ..protocols import SEARCH_DATASETS
 from ..proxies.cache import list_score_files
 from ..spaces import SPACE_NAMES
 
@@ -86,3 +87,22 @@ def info(obj, space) -> None:
                 devices = ",".join(c.get("devices", []))
                 spec, scored = c.get("spec", ""), c.get("scored", 0)
                 click.echo(f"    {spec:<{width}}  {scored:>6} archs  on {c['dataset']} ({devices})")
+
+
+@data.command("subspace")
+@click.argument("spec")
+@click.option("--space", default="nats-tss", show_default=True, help="The space the sub-space restricts.")
+@click.option("--dataset", default="cifar10", show_default=True, type=click.Choice(SEARCH_DATASETS))
+@click.pass_obj
+def subspace(obj, spec, space, dataset) -> None:
+    """What a sub-space (a spec or a file, e.g. a learned space) holds against the full
+    space: size, member accuracies and costs, the share of the best archs it keeps."""
+    from ..analysis.subspace import subspace_summary, summary_lines
+    from ..spaces import get_space
+
+    sub = get_space(space, spec)
+    bench = open_benchmark(space, obj["home"])
+    summary = subspace_summary(bench, sub.base.codes_of(sub.all_choices()), dataset)
+    click.echo(f"{sub.label} on {dataset}:")
+    for line in summary_lines(summary):
+        click.echo(f"  {line}")

@@ -132,6 +132,8 @@ def run(
     a generator and generate one architecture per cost target; one-shot methods (RSPS,
     DARTS, GDAS, SETN, ENAS) train a supernet on --data-root, or learn from the table with
     --estimator table (oracle mode, ours). Under torchrun, one-shot searches run data-parallel.
+    Space-learning methods (AutoSpace) write the learned space beside each record
+    (seed-NNNN.space.txt, seed-NNNN.product.txt) for --subspace FILE.
     """
     from ..train import distributed
 
@@ -171,6 +173,8 @@ def run(
         done.append(record)
         if record.sweep is not None:
             tqdm.write(_sweep_text(record, path))
+        if record.learned_space is not None:
+            tqdm.write(_space_text(record, path))
 
     try:
         written, kept = run_seeds(
@@ -222,4 +226,20 @@ def _sweep_text(record, path) -> str:
         f"median regret {regret or 'n/a'}"
     )
     lines.append(f"  record: {path}")
+    return "\n".join(lines)
+
+
+def _space_text(record, path) -> str:
+    from ..analysis.subspace import summary_lines
+    from ..runs.space_learning import space_files
+
+    learned = record.learned_space
+    members, product = space_files(path)
+    lines = [
+        f"seed {record.seed}: learned space after {record.budget.used:g} generations "
+        f"({learned['evaluated_archs']:,} archs mixed), fitness {record.estimator.get('spec')}",
+        *(f"  {line}" for line in summary_lines(learned["summary"])),
+        f"  set form: {members}",
+        f"  product form: {product} ({learned['product_summary']['size']:,} archs: {learned['product']})",
+    ]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Search methods of three kinds (multi-trial, one-shot, generative) in one registry.
+"""Search methods of four kinds (multi-trial, one-shot, generative, space-learning) in one
+registry.
 
 Every module of this package registers its method when the package is imported (modules
 starting with ``_`` are helpers), so a new method is one file with an ``@register`` class.
@@ -17,6 +18,7 @@ from .base import (
     OneShotMethod,
     Option,
     Query,
+    SpaceMethod,
     get_method,
     register,
 )
@@ -34,6 +36,7 @@ __all__ = [
     "OneShotMethod",
     "Option",
     "Query",
+    "SpaceMethod",
     "get_method",
     "register",
 ]

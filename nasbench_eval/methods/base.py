@@ -1,4 +1,4 @@
-"""Search methods: three kinds, one registry, one way to declare options.
+"""Search methods: four kinds, one registry, one way to declare options.
 
 * **multi-trial** (``MultiTrialMethod``): ask/tell, NASLib's optimizer idea. The driver
   ``ask``s for a query, scores it with an estimator and ``tell``s the result until the
@@ -28,7 +28,7 @@ from ..errors import NasbenchEvalError, UnknownNameError
 from ..registry import Registry
 from ..spaces import Arch, SearchSpace
 
-KINDS = ("multi-trial", "one-shot", "generative")
+KINDS = ("multi-trial", "one-shot", "generative", "space-learning")
 
 
 @dataclass(frozen=True)
@@ -262,6 +262,34 @@ class GenerativeMethod(Method):
     @abstractmethod
     def generate(self, targets: np.ndarray, constraint) -> np.ndarray:
         """Raw targets (n,) in the constraint's unit -> archs (n, num_positions)."""
+
+    @abstractmethod
+    def state_dict(self) -> dict: ...
+
+    @abstractmethod
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+class SpaceMethod(Method):
+    """Learn a sub-space of the (sub-)space given: ``fit`` runs against a *mixture fitness*
+    (archs (K, P), mixing probabilities (K,) -> a differentiable loss; given, never read here)
+    and an optional cost constraint; ``learned_space`` is the answer (member archs, best
+    first); ``state_dict``/``load_state_dict`` make ``fit`` resumable after any generation."""
+
+    kind = "space-learning"
+
+    def __init__(self, space: SearchSpace, seed: int, **config):
+        self.space = space
+        self.seed = seed
+        self.config = self.resolve_config(config)
+
+    @abstractmethod
+    def fit(self, fitness, constraint=None, *, on_generation=None, state: dict | None = None) -> list[dict]:
+        """Evolve; ``on_generation(generation, log_entry)`` after each one (checkpoints)."""
+
+    @abstractmethod
+    def learned_space(self) -> tuple[np.ndarray, np.ndarray]:
+        """(archs (n, num_positions), fitness (n,)), best first."""
 
     @abstractmethod
     def state_dict(self) -> dict: ...

@@ -141,3 +141,9 @@ class SizeSupernet(nn.Module):
                 h = h * scale
         h = F.relu(_bn(h, self.head_bn)).mean((2, 3))
         return F.linear(h, self.classifier.weight[:, : h.shape[1]], self.classifier.bias)
+
+    def mixture(self, x: torch.Tensor, archs, probs: torch.Tensor) -> torch.Tensor:
+        """AutoSpace's weighted parallel layer for width configurations: adjacent widths couple
+        through every convolution, so the K channel-sliced networks are mixed at their output
+        (``sum_k probs[k] * net_k(x)``, ours)."""
+        return sum(p * self(x, arch=a) for p, a in zip(probs, archs, strict=True))

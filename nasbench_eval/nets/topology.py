@@ -192,6 +192,20 @@ class TopologySupernet(nn.Module):
                 h = layer(h)
         return self.head(h)
 
+    def mixture(self, x: torch.Tensor, archs, probs: torch.Tensor) -> torch.Tensor:
+        """AutoSpace's weighted parallel layer: every search cell outputs
+        ``sum_k probs[k] * cell_k(h)``, cell_k being the single path of ``archs[k]`` on the
+        shared weights (NB201 shares one cell, so all 15 cells mix the same K cells)."""
+        plans = [path_plan(self.space.to_arch(a)) for a in archs]
+        h = self.stem(x)
+        for layer in self.layers:
+            if isinstance(layer, SearchCell):
+                outs = [layer.run(h, plan) for plan in plans]
+                h = sum(p * out for p, out in zip(probs, outs, strict=True))
+            else:
+                h = layer(h)
+        return self.head(h)
+
     @property
     def num_cells(self) -> int:
         return sum(isinstance(layer, SearchCell) for layer in self.layers)

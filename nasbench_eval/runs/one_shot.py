@@ -90,7 +90,7 @@ def run(
     method = method_cls(spec.search_space(), seed, **config)
     method.build(search_dataset, device, oracle=oracle)
     batch = config["batch_size"]
-    streams = {} if oracle is not None else _streams(spec, seed, config, device)
+    streams = {} if oracle is not None else search_streams(spec, seed, config, device)
     if oracle is not None:
         steps = config.get("oracle_steps") or math.ceil(get_dataset(spec.dataset).search_train_size / batch)
     else:
@@ -185,7 +185,7 @@ def _add(sums: dict, values: dict) -> None:
         sums[k] = (total + (v.detach() if hasattr(v, "detach") else v), n + 1)
 
 
-def _streams(spec: RunSpec, seed: int, config: dict, device: str) -> dict:
+def search_streams(spec: RunSpec, seed: int, config: dict, device: str) -> dict:
     """Training batches (weights), validation batches (arch steps, augmented as the
     official search loader) and unaugmented validation batches (selection, controller)."""
     from ..data.batches import DeviceBatches

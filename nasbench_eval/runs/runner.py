@@ -18,12 +18,17 @@ from ..errors import MetricKeyError, NasbenchEvalError
 from ..provenance import timestamp
 from ..records import RunRecord, record_path, write_record
 from ..train import distributed
-from . import generative, multi_trial, one_shot
+from . import generative, multi_trial, one_shot, space_learning
 from .executors import make_executor
 from .spec import RunSpec
 
 #: method kind -> its runner module (``build(spec)`` checks, ``run(spec, seed, ckpt)`` runs)
-RUNNERS = {"multi-trial": multi_trial, "one-shot": one_shot, "generative": generative}
+RUNNERS = {
+    "multi-trial": multi_trial,
+    "one-shot": one_shot,
+    "generative": generative,
+    "space-learning": space_learning,
+}
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -114,6 +119,9 @@ def run_seeds(
             write_record(
                 path, record, overwrite=overwrite, timing={**timing, "executor": type(runner).__name__}
             )
+            after_write = getattr(RUNNERS[spec.kind], "after_write", None)
+            if after_write is not None:  # e.g. a learned space's sub-space files
+                after_write(path, record)
             if checkpoint is not None:
                 checkpoint.unlink(missing_ok=True)
             written.append(path)

@@ -13,6 +13,8 @@ neighbours and mutation stay inside the sub-space, and ``choice_mask`` tells pol
 * an explicit *set* of architectures: a file with one arch string per line (``#`` starts a
   comment) or a CSV file with an ``arch`` column.
 
+A file whose lines are ``KEY=CHOICES`` parts (one or more per line) is a product spec.
+
 AutoSpace learns such sub-spaces; ``run --subspace SPEC|FILE`` restricts any search.
 """
 
@@ -192,8 +194,12 @@ def _read_archs(path: Path) -> list[str]:
 
 
 def _from_file(space: SearchSpace, path: Path) -> SubSpace:
+    lines = _read_archs(path)
+    if lines and "=" in lines[0]:  # a product spec written one part per line
+        sub = _from_spec(space, ";".join(lines))
+        return SubSpace(space, sub._member, path.name, sub._mask)
     member = np.zeros(space.size, bool)
-    for n, text in enumerate(_read_archs(path), start=1):
+    for n, text in enumerate(lines, start=1):
         try:
             member[space.code(space.parse(text))] = True
         except ArchError as exc:

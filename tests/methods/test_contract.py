@@ -85,3 +85,29 @@ def test_generative_methods(name, space_name):
     method.fit(quality, sub_constraint)
     generated = method.generate(np.linspace(sub_constraint.lo, sub_constraint.hi, 5), sub_constraint)
     assert all(sub.contains(tuple(int(c) for c in row)) for row in generated)
+
+
+@pytest.mark.parametrize("space_name", SPACES)
+@pytest.mark.parametrize("name", METHODS.names("space-learning"))
+def test_space_learning_methods(name, space_name):
+    pytest.importorskip("torch")
+    from nasbench_eval.estimators.mixture import TableMixture
+
+    space = get_space(space_name)
+    tiny = {"population": 10, "generations": 6, "steps": 3}
+
+    def learn(sp, seed):
+        method = METHODS.get(name)(sp, seed, **tiny)
+        log = method.fit(TableMixture(FlopsEstimator(sp, "cifar10")))
+        assert len(log) == tiny["generations"]
+        return method
+
+    a, b = learn(space, 0), learn(space, 0)
+    archs, fitness = a.learned_space()
+    assert (archs == b.learned_space()[0]).all() and len(archs) == tiny["population"]
+    assert len({tuple(r) for r in archs}) == len(archs) and (np.diff(fitness) <= 0).all()
+    assert a.product_form().shape == (space.num_positions, space.num_choices)
+    sub = space.subspace(SUBSPACES[space_name])
+    inside = learn(sub, 1)
+    assert all(sub.contains(tuple(int(c) for c in r)) for r in inside.learned_space()[0])
+    assert (inside.product_form() <= sub.choice_mask()).all()

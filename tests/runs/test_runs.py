@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 
 import numpy as np
 import pytest
@@ -86,7 +87,7 @@ def test_interrupted_write_leaves_no_record(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(json, "dump", boom)
+    monkeypatch.setattr(os, "fsync", boom)  # killed after writing, before the rename
     with pytest.raises(KeyboardInterrupt):
         write_json_atomic(path, {"a": 1})
     assert not path.exists() and not list(path.parent.iterdir())
