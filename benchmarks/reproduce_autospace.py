@@ -68,6 +68,7 @@ def main() -> None:
     home = (a.home or Path(tempfile.mkdtemp(prefix="nbe-home-"))).resolve()
     runs = (a.runs or Path(tempfile.mkdtemp(prefix="nbe-runs-"))).resolve()
     out = a.out.resolve()
+    supernet_records = [p.resolve() for p in a.supernet_records]  # before the chdir below
     for src in SOURCES:
         import_batch(home, read_source(ROOT / src))
     bench = open_benchmark("nats-tss", home)
@@ -228,8 +229,8 @@ def main() -> None:
         cons = learned[b].learned_space["constraint"]
         text.append(f"- learned with FLOPs <= {b}: {cons['members_within_budget']:.0%} of members within it")
     (out / "spaces.md").write_text("\n".join(text) + f"\n\n{made}\n")
-    if a.supernet_records:
-        _supernet_report(a.supernet_records, base, bench, space, out, st, made)
+    if supernet_records:
+        _supernet_report(supernet_records, base, bench, space, out, st, made)
     trajectory = [r for r in records if r.subspace in (None, spaces["learned"])]
     trajectory_plot(trajectory, bench, out / "trajectory.png", stamp=st.line)
     (out / "STAMP.json").write_text(
@@ -271,7 +272,8 @@ def _supernet_report(paths, base, bench, space, out: Path, st, made: str) -> Non
         "| members' C10 test median (q10, max) | share of the top 1% kept | members in the top 5% |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    entries = [("table fitness (ours), seed 0", base)] + [(str(p), load_record(p)) for p in paths]
+    entries = [("table fitness (ours), seed 0", base)]
+    entries += [(os.path.relpath(p, out), load_record(p)) for p in paths]
     for label, r in entries:
         members = r.learned_space["members"]
         s = subspace_summary(bench, space.codes_of(np.asarray([space.parse(m) for m in members])), "cifar10")
