@@ -17,7 +17,7 @@
 Writes ``table.md``, ``budgets.md``, ``spaces.md``, ``supernet.md``, ``trajectory.png`` and
 ``STAMP.json`` into OUT, each stamped with the command, commit and data md5s.
 
-usage: python benchmarks/reproduce_autospace.py [--out reports/autospace] [--runs DIR]
+usage: python benchmarks/reproduce_autospace.py [--out reports/autospace] [--runs DIR [--keep]]
        [--home DIR] [--seeds 0-99] [--sgnas-seeds 0-99] [--workers 2]
        [--supernet-records RECORD.json ...]
 """
@@ -49,6 +49,9 @@ def main() -> None:
     ap.add_argument("--sgnas-seeds", default="0-99")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--supernet-records", type=Path, nargs="*", default=[])
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the records already in --runs (default: recompute all)"
+    )
     a = ap.parse_args()
 
     from nasbench_eval.analysis.plots import trajectory_plot
@@ -81,7 +84,7 @@ def main() -> None:
 
     def runs_of(spec, folder, seed_list=seeds):
         t = time.perf_counter()
-        run_seeds(spec, seed_list, runs / folder, workers=a.workers, overwrite=True)
+        run_seeds(spec, seed_list, runs / folder, workers=a.workers, overwrite=not a.keep)
         timings[folder] = round(time.perf_counter() - t, 2)
         return [r for _, r in find_records([runs / folder])]
 
@@ -98,7 +101,8 @@ def main() -> None:
         folder = "learn" if budget is None else f"learn-flops{budget}"
         spec = RunSpec("autospace", dataset=DATASET, config=config, home=str(home))
         t = time.perf_counter()
-        (path,), _ = run_seeds(spec, [0], runs / folder, overwrite=True)
+        written, kept = run_seeds(spec, [0], runs / folder, overwrite=not a.keep)
+        (path,) = written or kept
         timings[folder] = round(time.perf_counter() - t, 2)
         record = load_record(path)
         members, product = space_files(path)
@@ -160,6 +164,9 @@ def main() -> None:
         }
         for label, sub in files.items():
             n = sum(1 for line in Path(sub).read_text().splitlines() if line and not line.startswith("#"))
+            if n == 0:  # no member within the budget: nothing to search
+                budget_rows.append((budget, label, 0, "-", []))
+                continue
             for method in ("rs", "rea"):
                 spec = RunSpec(method, dataset=DATASET, subspace=sub, home=str(home))
                 recs = runs_of(spec, f"{method}-flops{budget}-{label.replace(' ', '-')}")
@@ -195,6 +202,9 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for budget, label, n, method, recs in budget_rows:
+        if not recs:
+            lines.append(f"| {budget} | {label} | 0 | - | no member within the budget | - |")
+            continue
         vals = np.array([r.final_metrics[key] for r in recs])
         sub_best = max(
             test[space.code(space.parse(line))] for line in _archs(Path(spaces_file(label, budget)))
