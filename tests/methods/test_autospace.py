@@ -253,3 +253,14 @@ def test_fitness_scale_counts_the_anchor():
     m = _method(population=6)  # the ResNet cell anchors every mixture: K = 4 with 3 picks
     m.update_fitness([1, 2, 3], np.array([0.25, 0.25, 0.25, 0.25]))
     assert m.fitness[1:4].tolist() == [1.0, 1.0, 1.0]  # as good as the mixture's average
+
+
+def test_supernet_fitness_on_the_size_space(home, images):
+    cfg = {"fitness": "supernet", "generations": 2, "steps": 1, "batch_size": 8, "population": 5}
+    spec = RunSpec(
+        "autospace", space="nats-sss", config=cfg, home=str(home), data_root=str(images), verify=False
+    )
+    method = AutoSpace(get_space("nats-sss"), 0, **space_learning.build(spec)[1])
+    log = method.fit(space_learning._fitness(spec, method.config, None, 0))
+    assert len(log) == 2 and all(np.isfinite(e["loss"]) for e in log)
+    assert method.reference == (7, 7, 7, 7, 7) and len(method.learned_space()[0]) == 5
