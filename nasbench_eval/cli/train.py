@@ -118,6 +118,14 @@ def supernet() -> None:
     show_default=True,
     help="BatchNorm running statistics (NATS-Bench searches without).",
 )
+@click.option(
+    "--task-dropout",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="cifar100 (EAS): per batch, drop each of the 20 superclasses with this probability "
+    "(its images leave the batch, its logits are masked).",
+)
 @click.option("--out", required=True, type=click.Path(file_okay=False))
 @_data_options
 def supernet_train(
@@ -126,6 +134,7 @@ def supernet_train(
     recipe,
     bn_affine,
     bn_track,
+    task_dropout,
     out,
     data_root,
     splits_dir,
@@ -162,6 +171,7 @@ def supernet_train(
         resume=resume,
         overwrite=overwrite,
         limit_train=limit_train,
+        task_dropout=task_dropout,
     )
     last = result["log"][-1]
     click.echo(

@@ -66,6 +66,8 @@ class RawData:
     train_y: np.ndarray
     test_x: np.ndarray  # CIFAR test set, or the ImageNet16 validation set
     test_y: np.ndarray
+    #: CIFAR-100: the superclass of every fine class (100,), from the files' coarse labels
+    groups: np.ndarray | None = None
 
 
 def _read(path: Path, expected: tuple[int | None, str], verify: bool) -> dict:
@@ -113,7 +115,22 @@ def load_cifar100(root: str | Path, verify: bool = True) -> RawData:
         np.asarray(train["fine_labels"], np.int64),
         _images(test["data"], 32),
         np.asarray(test["fine_labels"], np.int64),
+        _superclasses(d / "train", train),
     )
+
+
+def _superclasses(path: Path, rows: dict, classes: int = 100) -> np.ndarray | None:
+    """fine class -> superclass from a CIFAR-100 file's labels (None if it has no coarse labels);
+    a fine class seen with two superclasses, or never seen, is a corrupt file."""
+    if "coarse_labels" not in rows:
+        return None
+    fine = np.asarray(rows["fine_labels"], np.int64)
+    coarse = np.asarray(rows["coarse_labels"], np.int64)
+    groups = np.full(classes, -1, np.int64)
+    groups[fine] = coarse
+    if (groups < 0).any() or (groups[fine] != coarse).any():
+        raise BenchmarkFileError(f"{path}: fine and coarse labels do not form one superclass per class")
+    return groups
 
 
 def load_imagenet16(root: str | Path, classes: int = 120, verify: bool = True) -> RawData:

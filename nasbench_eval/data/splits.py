@@ -59,6 +59,8 @@ class DatasetSplits:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     pad: int  # random-crop padding: 4 (CIFAR) or 2 (ImageNet16)
+    #: CIFAR-100: the superclass of every class (the tasks of EAS); None elsewhere
+    groups: np.ndarray | None = None
 
 
 def find_splits_dir(splits_dir=None, data_root=None) -> Path:
@@ -131,4 +133,4 @@ def load_splits(
             train = _take(raw.train_x, raw.train_y, h["train"], "ImageNet16-120-split.txt")
             evals = {"x-valid": _take(raw.train_x, raw.train_y, h["valid"], "ImageNet16-120-split.txt")}
     pad = 2 if name == "ImageNet16-120" else 4
-    return DatasetSplits(name, train, evals, norm[0], norm[1], pad)
+    return DatasetSplits(name, train, evals, norm[0], norm[1], pad, raw.groups)

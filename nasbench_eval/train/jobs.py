@@ -17,6 +17,7 @@ import torch
 from ..bench.layout import write_json_atomic
 from ..data.batches import DeviceBatches
 from ..data.splits import load_splits
+from ..data.tasks import TaskDropout
 from ..errors import BenchmarkFileError, NasbenchEvalError
 from ..nets import SEARCH_BN, build_network, build_supernet
 from ..nets.ops import BNConfig
@@ -142,6 +143,7 @@ def supernet_config(
     bn: BNConfig,
     seed: int,
     limit_train: int | None,
+    task_dropout: float = 0.0,
 ) -> dict:
     rec = get_recipe(recipe).with_epochs(epochs)
     return {
@@ -155,6 +157,7 @@ def supernet_config(
         "seed": seed,
         "sampling": "uniform single path",
         "limit_train": limit_train,
+        **({"task_dropout": task_dropout} if task_dropout else {}),  # older jobs resume unchanged
     }
 
 
@@ -176,29 +179,43 @@ def train_supernet(
     overwrite: bool = False,
     progress: bool = True,
     limit_train: int | None = None,
+    task_dropout: float = 0.0,
 ) -> dict:
-    """Uniform single-path supernet training on the dataset's search split."""
+    """Uniform single-path supernet training on the dataset's search split; with
+    ``task_dropout`` p > 0 (CIFAR-100), each batch drops each superclass with probability p
+    (``data.tasks.TaskDropout``), as EAS trains its supernet for any task."""
     sp = get_space(space)
     rec = get_recipe(recipe).with_epochs(epochs)
     out = Path(out)
-    config = supernet_config(space, dataset, epochs, recipe, bn, seed, limit_train)
+    if task_dropout and dataset != "cifar100":
+        raise NasbenchEvalError(f"task dropout needs superclasses: only cifar100 has them, not {dataset}")
+    if not 0 <= task_dropout < 1:
+        raise NasbenchEvalError(f"task dropout must be in [0, 1), got {task_dropout}")
+    config = supernet_config(space, dataset, epochs, recipe, bn, seed, limit_train, task_dropout)
     main = distributed.is_main()  # under torchrun: every rank trains its shard, rank 0 writes
     if main:
         _prepare(out, resume, overwrite)
     distributed.barrier()
     device = distributed.local_device(device)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify, search=True)
+    batches = _batches(
+        splits.train, splits, rec.batch_size, train=True, device=device, seed=seed, limit=limit_train
+    )
+    forward = sample_path(sp)
+    if task_dropout:
+        if splits.groups is None:
+            raise NasbenchEvalError(f"task dropout needs superclasses (cifar100), and {dataset} has none")
+        batches = TaskDropout(batches, splits.groups, task_dropout)
+        forward = batches.forward(forward)
     torch.manual_seed(seed)  # the initial weights too come from the seed
     model = build_supernet(sp, dataset, bn)
     trainer = Trainer(
         model,
         rec,
-        _batches(
-            splits.train, splits, rec.batch_size, train=True, device=device, seed=seed, limit=limit_train
-        ),
+        batches,
         out,
         seed=seed,
-        forward=sample_path(sp),
+        forward=forward,
         device=device,
         bf16=bf16,
         progress=progress,
