@@ -32,10 +32,15 @@ from torch.nn import functional as F
 
 
 class Generator(nn.Module):
-    """(prior one-hot image, constraint) -> per-choice logits, fully convolutional."""
+    """(prior one-hot image, constraint[, task]) -> per-choice logits, fully convolutional.
 
-    def __init__(self, width: int = 32):
+    With ``tasks`` > 0 (EAS) a multi-hot task vector (B, tasks) adds a learned per-channel
+    bias after the first convolution, so one forward pass maps (task, budget) pairs to
+    architectures; without it the parameters are SGNAS's alone."""
+
+    def __init__(self, width: int = 32, tasks: int = 0):
         super().__init__()
+        self.task = nn.Linear(tasks, width, bias=False) if tasks else None
         self.body = nn.Sequential(
             nn.Conv2d(2, width, 3, padding=1),
             nn.BatchNorm2d(width),
@@ -49,10 +54,19 @@ class Generator(nn.Module):
             nn.Conv2d(width, 1, 1),
         )
 
-    def forward(self, prior: torch.Tensor, constraint: torch.Tensor) -> torch.Tensor:
-        """prior (B, P, K) one-hot, constraint (B,) in [0, 1] -> logits (B, P, K)."""
+    def forward(
+        self, prior: torch.Tensor, constraint: torch.Tensor, task: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """prior (B, P, K) one-hot, constraint (B,) in [0, 1], task (B, tasks) multi-hot
+        (only with ``tasks``) -> logits (B, P, K)."""
+        if (task is None) != (self.task is None):
+            raise ValueError("give a task exactly when the generator was built with tasks")
         c = constraint[:, None, None, None].expand(-1, 1, *prior.shape[1:])
-        return self.body(torch.cat([prior[:, None], c], 1))[:, 0]
+        x = torch.cat([prior[:, None], c], 1)
+        if task is None:
+            return self.body(x)[:, 0]
+        h = self.body[0](x) + self.task(task.float())[:, :, None, None]
+        return self.body[1:](h)[:, 0]
 
 
 def hardware_loss(

@@ -189,3 +189,23 @@ def test_budget_honest_variant_counts_its_queries(home):
         r.estimator["kind"] == "additive" and r.estimator["queries"] == 120 and 0 < r.estimator["fit_r2"] < 1
     )
     assert torch.get_num_threads() == before  # the generator's one thread is restored afterwards
+
+
+def test_task_conditioned_generator_maps_scenarios_in_one_pass():
+    """EAS's generator: the task input changes the logits, SGNAS's has no task parameters."""
+    torch.manual_seed(0)
+    assert set(Generator(8).state_dict()) == {
+        k for k in Generator(8, tasks=20).state_dict() if k != "task.weight"
+    }
+    gen = Generator(8, tasks=20).eval()
+    n = 1000
+    prior = torch.nn.functional.one_hot(torch.randint(0, 8, (n, 5)), 8).float()
+    tasks = torch.zeros(n, 20)
+    tasks[torch.arange(n), torch.randint(0, 20, (n,))] = 1
+    budget = torch.rand(n)
+    logits = gen(prior, budget, tasks)  # one forward pass for every scenario
+    assert logits.shape == (n, 5, 8)
+    other = tasks.roll(1, dims=1)
+    assert not torch.allclose(gen(prior[:1], budget[:1], tasks[:1]), gen(prior[:1], budget[:1], other[:1]))
+    with pytest.raises(ValueError, match="task"):
+        gen(prior, budget)
