@@ -51,6 +51,35 @@ class SupernetEstimator(Estimator):
         self.description = description or {}
         self._stems = None  # the stem's output per batch: identical for every tss arch
         self._frozen, self._samples = False, 0
+        self.class_mask = None  # a task view: the classes predicted among (others masked)
+
+    def for_task(self, classes) -> SupernetEstimator:
+        """A view for one task (EAS): only the held-out (and recalibration) images of
+        ``classes`` (a bool mask over the dataset's classes), predicted among those classes
+        alone; the same weights."""
+        import torch
+
+        mask = torch.as_tensor(np.asarray(classes, bool), device=self.batches[0][1].device)
+        if not bool(mask.any()):
+            raise NasbenchEvalError("a task needs at least one class")
+
+        def keep(batches):
+            return [(x[mask[y]], y[mask[y]]) for x, y in batches if bool(mask[y].any())]
+
+        view = SupernetEstimator(
+            self.model,
+            self.space,
+            keep(self.batches),
+            recalibrate=keep(self.recal),
+            description={**self.description, "task_classes": int(mask.sum())},
+        )
+        if not view.batches:
+            raise NasbenchEvalError("the held-out batches hold no image of this task; use more eval_batches")
+        view.class_mask = mask
+        return view
+
+    def _masked(self, logits):
+        return logits if self.class_mask is None else logits.masked_fill(~self.class_mask, float("-inf"))
 
     def _stem_outputs(self) -> list:
         import torch
@@ -64,7 +93,7 @@ class SupernetEstimator(Estimator):
         import torch
 
         x = x.contiguous(memory_format=torch.channels_last)
-        return self.model(x, arch=arch, stem_out=stem_out)
+        return self._masked(self.model(x, arch=arch, stem_out=stem_out))
 
     def accuracy(self, arch: Arch) -> float:
         import torch
@@ -111,7 +140,8 @@ class SupernetEstimator(Estimator):
             hard = torch.zeros_like(soft[i]).scatter_(-1, soft[i].argmax(-1, keepdim=True), 1.0)
             x, y = self.batches[self._samples % len(self.batches)]
             self._samples += 1
-            total = total + F.cross_entropy(self.model(x, weights=hard - soft[i].detach() + soft[i]), y)
+            logits = self._masked(self.model(x, weights=hard - soft[i].detach() + soft[i]))
+            total = total + F.cross_entropy(logits, y)
         return total / count
 
     def score_many(self, choices, progress=None) -> np.ndarray:

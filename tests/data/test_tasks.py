@@ -109,3 +109,23 @@ def test_supernet_training_with_task_dropout_resumes_exactly(c100, tmp_path, mon
     assert all(torch.equal(a[k], b[k]) for k in a)  # the same superclasses dropped after the resume
     with pytest.raises(NasbenchEvalError, match="only cifar100"):
         train_supernet("nats-sss", "cifar10-valid", out=tmp_path / "c10", **kw)
+
+
+def test_a_task_view_of_the_supernet_estimator(c100, tmp_path):
+    from nasbench_eval.estimators.supernet import SupernetEstimator
+
+    kw = dict(data_root=c100, verify=False, progress=False, task_dropout=0.5, epochs=1)
+    train_supernet("nats-sss", "cifar100", out=tmp_path / "job", **kw)
+    est = SupernetEstimator.from_job(tmp_path / "job", c100, eval_batches=2, batch_size=25, verify=False)
+    mask = class_mask(GROUPS, [0, 3])
+    view = est.for_task(mask)
+    ys = torch.cat([y for _, y in view.batches]).numpy()
+    assert mask[ys].all() and len(ys) == sum(int(mask[y.numpy()].sum()) for _, y in est.batches) > 0
+    arch = (7, 7, 7, 7, 7)
+    preds = torch.cat([view._call(x, arch).argmax(1) for x, _ in view.batches]).numpy()
+    assert mask[preds].all()  # predicted among the task's 10 classes only
+    assert view.accuracy(arch) == pytest.approx(100.0 * (preds == ys).mean())
+    alpha = torch.zeros(2, 5, 8, requires_grad=True)
+    view.straight_through_loss(torch.softmax(alpha, -1), 2).backward()
+    assert torch.isfinite(alpha.grad).all() and alpha.grad.abs().sum() > 0
+    assert est.class_mask is None  # the full estimator is unchanged
