@@ -60,6 +60,9 @@ class TargetRow:
     arch: str
     estimated_accuracy: float
     metrics: dict[str, float | None]
+    #: scenarios (EAS): the task's superclasses and the baselines' archs on the same scenario
+    task: list[int] | None = None
+    baselines: dict | None = None
 
 
 @dataclass

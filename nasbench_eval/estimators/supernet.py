@@ -52,6 +52,7 @@ class SupernetEstimator(Estimator):
         self._stems = None  # the stem's output per batch: identical for every tss arch
         self._frozen, self._samples = False, 0
         self.class_mask = None  # a task view: the classes predicted among (others masked)
+        self.groups = None  # CIFAR-100: the superclass of every class (the tasks of EAS)
 
     def for_task(self, classes) -> SupernetEstimator:
         """A view for one task (EAS): only the held-out (and recalibration) images of
@@ -75,7 +76,7 @@ class SupernetEstimator(Estimator):
         )
         if not view.batches:
             raise NasbenchEvalError("the held-out batches hold no image of this task; use more eval_batches")
-        view.class_mask = mask
+        view.class_mask, view.groups = mask, self.groups
         return view
 
     def _masked(self, logits):
@@ -222,10 +223,12 @@ class SupernetEstimator(Estimator):
             "batch_size": batch_size,
             "recalibrate_batches": recalibrate_batches,
         }
-        return cls(
+        est = cls(
             model,
             space,
             fixed(held_out, eval_batches, False),
             recalibrate=fixed(splits.train, recalibrate_batches, True) if recalibrate_batches else None,
             description=desc,
         )
+        est.groups = splits.groups
+        return est

@@ -137,9 +137,12 @@ def train_generator(
     optimizer: torch.optim.Optimizer | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
     mask: np.ndarray | None = None,
+    tasks: Callable[[np.random.Generator, int], np.ndarray] | None = None,
 ) -> TrainLog:
     """Train ``gen``: ``quality_loss(soft_sample, probs)`` and ``expected_cost(probs)`` (the
-    normalised expected cost) are the caller's; ``on_epoch`` may checkpoint."""
+    normalised expected cost) are the caller's; ``on_epoch`` may checkpoint. With ``tasks``
+    (EAS), each step draws a multi-hot task per sample (``tasks(rng, n)``, (n, T)) that the
+    generator sees and ``quality_loss(soft, probs, task)`` is given."""
     cfg = config
     opt = optimizer or torch.optim.Adam(gen.parameters(), lr=cfg["lr"], betas=tuple(cfg["betas"]))
     log = TrainLog()
@@ -151,11 +154,12 @@ def train_generator(
             target = rng.random(cfg["batch_size"])
             prior = one_hot(pool.draw(target, rng), num_choices)
             t = torch.as_tensor(target, dtype=torch.float32)
-            logits = _masked(gen(prior, t), mask)
+            task = None if tasks is None else torch.as_tensor(tasks(rng, len(target)), dtype=torch.float32)
+            logits = _masked(gen(prior, t) if task is None else gen(prior, t, task), mask)
             probs = torch.softmax(logits, -1)
             u = torch.rand(logits.shape, generator=torch_gen).clamp(1e-10, 1 - 1e-10)
             soft = torch.softmax((logits - torch.log(-torch.log(u))) / tau, -1)
-            q = quality_loss(soft, probs)
+            q = quality_loss(soft, probs) if task is None else quality_loss(soft, probs, task)
             hw = hardware_loss(
                 expected_cost(probs),
                 t,
@@ -187,6 +191,7 @@ def generate(
     tolerance: float = 0.05,
     top: int = 2,
     mask: np.ndarray | None = None,
+    tasks: np.ndarray | None = None,
 ) -> np.ndarray:
     """One batched forward pass: normalised constraints (n,) -> architectures (n, P).
 
@@ -197,7 +202,9 @@ def generate(
     """
     gen.eval()
     prior = one_hot(pool.first(constraints), num_choices)
-    logits = _masked(gen(prior, torch.as_tensor(constraints, dtype=torch.float32)), mask)
+    c = torch.as_tensor(constraints, dtype=torch.float32)
+    task = None if tasks is None else torch.as_tensor(tasks, dtype=torch.float32)
+    logits = _masked(gen(prior, c) if task is None else gen(prior, c, task), mask)
     best = logits.argmax(-1).numpy()
     if cost_by_code is None:
         return best

@@ -79,6 +79,10 @@ def run(
 ) -> tuple[RunRecord, dict]:
     from ..train.trainer import load_checkpoint, save_checkpoint  # torch: only when a run starts
 
+    if getattr(get_method(spec.method), "needs_task_quality", False):  # EAS: (task, budget) scenarios
+        from . import scenarios
+
+        return scenarios.run(spec, seed, checkpoint, stop_after_epochs=stop_after_epochs)
     start = time.perf_counter()
     protocol, config, constraint, targets, quality = build(spec, seed)
     bench = benchmark(spec)

@@ -1,0 +1,158 @@
+"""EAS (Liu, Zhuang, Tan et al., 2021, "Elastic Architecture Search for Diverse Tasks with
+Different Resources"): no code was released; this mapping to the NATS spaces is ours.
+
+One supernet, trained on all CIFAR-100 classes with task dropout (``supernet train
+--task-dropout``), stays good for any group of superclasses. A generator (SGNAS's, with a
+multi-hot task input) maps (task, budget) to an architecture: it is trained on the frozen
+supernet's cross-entropy *on the task's images among the task's classes* under
+straight-through samples, plus SGNAS's hardware loss on the exact expected cost. At
+deployment one forward pass gives an architecture per scenario. With the task input fixed
+to "all superclasses" the same generator is the all-task baseline (SGNAS).
+
+Choices of ours: a training task holds a uniform number of superclasses in
+``task_superclasses`` (drawn uniformly without replacement), one task per sample.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NasbenchEvalError
+from .base import Option, register
+from .sgnas import SGNAS
+
+
+def random_tasks(rng: np.random.Generator, n: int, groups: int, sizes: tuple[int, int]) -> np.ndarray:
+    """(n, groups) multi-hot tasks, each of a uniform size in ``sizes`` (inclusive)."""
+    lo, hi = sizes
+    out = np.zeros((n, groups), np.float32)
+    for i, k in enumerate(rng.integers(lo, hi + 1, n)):
+        out[i, rng.choice(groups, int(k), replace=False)] = 1.0
+    return out
+
+
+@register
+class EAS(SGNAS):
+    """EAS (Liu et al., 2021, ours): one generator pass per (task, budget) scenario."""
+
+    name = "eas"
+    title = "EAS"
+    #: its quality must score tasks (a supernet of superclasses), not only archs
+    needs_task_quality = True
+    options = {
+        **SGNAS.options,
+        "task_superclasses": Option([1, 4], "a training task holds between these many superclasses"),
+        "scenarios": Option(50, "deployment scenarios (random task x budget, seeded)", minimum=1),
+        "rea_queries": Option(
+            50, "per-scenario baseline: REA queries of the task's supernet view (0: skip)", minimum=0
+        ),
+    }
+
+    def __init__(self, space, seed: int, **config):
+        super().__init__(space, seed, **config)
+        lo, hi = self.config["task_superclasses"]
+        if not 1 <= lo <= hi or lo != int(lo) or hi != int(hi):
+            raise NasbenchEvalError(
+                f"eas: task_superclasses must be [lo, hi] with 1 <= lo <= hi, got {[lo, hi]}"
+            )
+        self.groups = 0
+        self._views: dict = {}
+
+    def _build(self, constraint) -> None:
+        from ._sgnas_generator import Generator
+
+        super()._build(constraint)
+        self.generator = Generator(self.config["width"], tasks=self.groups)
+        import torch
+
+        self.optimizer = torch.optim.Adam(
+            self.generator.parameters(), lr=self.config["lr"], betas=tuple(self.config["betas"])
+        )
+
+    def draw_tasks(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        lo, hi = (int(v) for v in self.config["task_superclasses"])
+        return random_tasks(rng, n, self.groups, (lo, min(hi, self.groups)))
+
+    def _view(self, quality, task_row: np.ndarray):
+        key = tuple(int(g) for g in np.flatnonzero(task_row))
+        if key not in self._views:
+            self._views[key] = quality.for_task(np.isin(quality.groups, key))
+        return self._views[key]
+
+    def _quality_loss(self, quality):
+        per_step = self.config["supernet_archs_per_step"]
+
+        def loss(soft, probs, task):
+            rows = task.numpy()
+            total = 0.0
+            for i in range(min(per_step, soft.shape[0])):
+                total = total + self._view(quality, rows[i]).straight_through_loss(soft[i : i + 1], 1)
+            return total / per_step
+
+        return loss
+
+    def _fit(self, quality, constraint, on_epoch, state) -> list[dict]:
+        from ._sgnas_generator import train_generator
+
+        if getattr(quality, "groups", None) is None:
+            raise NasbenchEvalError(
+                "eas needs a supernet of a dataset with superclasses: --estimator supernet:JOB of "
+                "'supernet train --dataset cifar100 --task-dropout P'"
+            )
+        self.groups = int(np.max(quality.groups)) + 1
+        self._build(constraint)
+        if state is not None:
+            self.load_state_dict(state)
+
+        def after_epoch(epoch, entry):
+            self.log.append(entry)
+            self.epoch = epoch
+            if on_epoch:
+                on_epoch(epoch, entry)
+
+        train_generator(
+            self.generator,
+            self.pool,
+            self.space.num_choices,
+            self._quality_loss(quality),
+            constraint.expected,
+            rng=self.rng,
+            torch_gen=self.torch_gen,
+            config=self.config,
+            start_epoch=self.epoch,
+            optimizer=self.optimizer,
+            on_epoch=after_epoch,
+            mask=self._mask,
+            tasks=self.draw_tasks,
+        )
+        return self.log
+
+    def generate(self, targets: np.ndarray, constraint, tasks: np.ndarray | None = None) -> np.ndarray:
+        """One pass: an arch per (task, target); ``tasks`` (n, groups) multi-hot, default every
+        superclass (the all-task baseline)."""
+        from ._sgnas_generator import generate
+        from .sgnas import _threads
+
+        if tasks is None:
+            tasks = np.ones((len(targets), self.groups), np.float32)
+        constrained = self.config["decode"] == "constrained"
+        with _threads(self.config["threads"]):
+            return generate(
+                self.generator,
+                self.pool,
+                self.space.num_choices,
+                constraint.normalise(targets),
+                cost_by_code=constraint.by_code if constrained else None,
+                targets=targets,
+                tolerance=self.tolerance,
+                top=2,
+                mask=self._mask,
+                tasks=tasks,
+            )
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "groups": self.groups}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.groups = int(state["groups"])
