@@ -58,16 +58,19 @@ class EAS(SGNAS):
         self.groups = 0
         self._views: dict = {}
 
-    def _build(self, constraint) -> None:
-        from ._sgnas_generator import Generator
+    def _prepare(self, quality) -> None:
+        if getattr(quality, "groups", None) is None:
+            raise NasbenchEvalError(
+                "eas needs a supernet of a dataset with superclasses: --estimator supernet:JOB of "
+                "'supernet train --dataset cifar100 --task-dropout P'"
+            )
+        self.groups = int(np.max(quality.groups)) + 1
 
-        super()._build(constraint)
-        self.generator = Generator(self.config["width"], tasks=self.groups)
-        import torch
+    def _generator_options(self) -> dict:
+        return {"tasks": self.groups}
 
-        self.optimizer = torch.optim.Adam(
-            self.generator.parameters(), lr=self.config["lr"], betas=tuple(self.config["betas"])
-        )
+    def _train_options(self) -> dict:
+        return {"tasks": self.draw_tasks}
 
     def draw_tasks(self, rng: np.random.Generator, n: int) -> np.ndarray:
         lo, hi = (int(v) for v in self.config["task_superclasses"])
@@ -91,64 +94,12 @@ class EAS(SGNAS):
 
         return loss
 
-    def _fit(self, quality, constraint, on_epoch, state) -> list[dict]:
-        from ._sgnas_generator import train_generator
-
-        if getattr(quality, "groups", None) is None:
-            raise NasbenchEvalError(
-                "eas needs a supernet of a dataset with superclasses: --estimator supernet:JOB of "
-                "'supernet train --dataset cifar100 --task-dropout P'"
-            )
-        self.groups = int(np.max(quality.groups)) + 1
-        self._build(constraint)
-        if state is not None:
-            self.load_state_dict(state)
-
-        def after_epoch(epoch, entry):
-            self.log.append(entry)
-            self.epoch = epoch
-            if on_epoch:
-                on_epoch(epoch, entry)
-
-        train_generator(
-            self.generator,
-            self.pool,
-            self.space.num_choices,
-            self._quality_loss(quality),
-            constraint.expected,
-            rng=self.rng,
-            torch_gen=self.torch_gen,
-            config=self.config,
-            start_epoch=self.epoch,
-            optimizer=self.optimizer,
-            on_epoch=after_epoch,
-            mask=self._mask,
-            tasks=self.draw_tasks,
-        )
-        return self.log
-
     def generate(self, targets: np.ndarray, constraint, tasks: np.ndarray | None = None) -> np.ndarray:
         """One pass: an arch per (task, target); ``tasks`` (n, groups) multi-hot, default every
         superclass (the all-task baseline)."""
-        from ._sgnas_generator import generate
-        from .sgnas import _threads
-
         if tasks is None:
             tasks = np.ones((len(targets), self.groups), np.float32)
-        constrained = self.config["decode"] == "constrained"
-        with _threads(self.config["threads"]):
-            return generate(
-                self.generator,
-                self.pool,
-                self.space.num_choices,
-                constraint.normalise(targets),
-                cost_by_code=constraint.by_code if constrained else None,
-                targets=targets,
-                tolerance=self.tolerance,
-                top=2,
-                mask=self._mask,
-                tasks=tasks,
-            )
+        return super().generate(targets, constraint, tasks=tasks)
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "groups": self.groups}

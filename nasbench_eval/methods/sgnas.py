@@ -101,7 +101,7 @@ class SGNAS(GenerativeMethod):
         sample = self.rng.choice(len(choices), min(cfg["prior_pool"], len(choices)), replace=False)
         cost = constraint.by_code[self.space.codes_of(choices[sample])]
         self.pool = PriorPool.build(choices[sample], constraint.normalise(cost), cfg["anchors"])
-        self.generator = Generator(cfg["width"])
+        self.generator = Generator(cfg["width"], **self._generator_options())
         self.optimizer = torch.optim.Adam(
             self.generator.parameters(), lr=cfg["lr"], betas=tuple(cfg["betas"])
         )
@@ -120,9 +120,20 @@ class SGNAS(GenerativeMethod):
         with _threads(self.config["threads"]):
             return self._fit(quality, constraint, on_epoch, state)
 
+    # hooks for generators conditioned on more than the cost (EAS)
+    def _prepare(self, quality) -> None:
+        """Before the generator is built: what the quality estimator tells it."""
+
+    def _generator_options(self) -> dict:
+        return {}
+
+    def _train_options(self) -> dict:
+        return {}
+
     def _fit(self, quality, constraint, on_epoch, state) -> list[dict]:
         from ._sgnas_generator import train_generator
 
+        self._prepare(quality)
         self._build(constraint)
         if state is not None:
             self.load_state_dict(state)
@@ -146,10 +157,12 @@ class SGNAS(GenerativeMethod):
             optimizer=self.optimizer,
             on_epoch=after_epoch,
             mask=self._mask,
+            **self._train_options(),
         )
         return self.log
 
-    def generate(self, targets: np.ndarray, constraint) -> np.ndarray:
+    def generate(self, targets: np.ndarray, constraint, **conditions) -> np.ndarray:
+        """``conditions``: what a conditioned generator also takes (EAS: ``tasks``)."""
         from ._sgnas_generator import generate
 
         constrained = self.config["decode"] == "constrained"
@@ -164,6 +177,7 @@ class SGNAS(GenerativeMethod):
                 tolerance=self.tolerance,
                 top=2,
                 mask=self._mask,
+                **conditions,
             )
 
     def search_cost(self) -> tuple[float, str]:

@@ -70,25 +70,11 @@ def build(spec: RunSpec, seed: int = 0):
     return protocol, config, constraint, targets, quality
 
 
-def run(
-    spec: RunSpec,
-    seed: int,
-    checkpoint: Path | None = None,
-    *,
-    stop_after_epochs: int | None = None,
-) -> tuple[RunRecord, dict]:
+def fit_resumable(method, quality, constraint, checkpoint: Path | None, stop_after_epochs=None):
+    """``method.fit`` from the checkpoint if there is one, saving it after every epoch;
+    returns (log, seconds)."""
     from ..train.trainer import load_checkpoint, save_checkpoint  # torch: only when a run starts
 
-    if getattr(get_method(spec.method), "needs_task_quality", False):  # EAS: (task, budget) scenarios
-        from . import scenarios
-
-        return scenarios.run(spec, seed, checkpoint, stop_after_epochs=stop_after_epochs)
-    start = time.perf_counter()
-    protocol, config, constraint, targets, quality = build(spec, seed)
-    bench = benchmark(spec)
-    space = spec.search_space()
-    method_cls = get_method(spec.method)
-    method = method_cls(space, seed, **config)
     state = None
     if checkpoint is not None and checkpoint.exists():  # the runner removes it first with --overwrite
         state = load_checkpoint(checkpoint)
@@ -99,9 +85,49 @@ def run(
         if stop_after_epochs is not None and epoch >= stop_after_epochs:
             raise KeyboardInterrupt("stopped for a test")
 
-    t_train = time.perf_counter()
+    began = time.perf_counter()
     log = method.fit(quality, constraint, on_epoch=on_epoch, state=state)
-    t_train = time.perf_counter() - t_train
+    return log, time.perf_counter() - began
+
+
+def sweep_record(spec, seed, config, estimator: dict, cost, constraint, rows, summary, log) -> RunRecord:
+    """The record of a generative run; its final arch is the row with the best estimate."""
+    protocol, method_cls = spec.resolved_protocol(), get_method(spec.method)
+    best = int(np.argmax([r.estimated_accuracy for r in rows]))
+    amount, unit = cost
+    return RunRecord(
+        **record_header(spec, method_cls, protocol, seed, config),
+        estimator=estimator,
+        budget=Budget(amount, unit, amount),
+        final=FinalArch(rows[best].index, rows[best].arch, rows[best].estimated_accuracy, rows[best].target),
+        final_metrics=rows[best].metrics,
+        sweep=Sweep(
+            {"name": constraint.name, "unit": constraint.unit, "range": [constraint.lo, constraint.hi]},
+            rows,
+            summary,
+            log,
+        ),
+    )
+
+
+def run(
+    spec: RunSpec,
+    seed: int,
+    checkpoint: Path | None = None,
+    *,
+    stop_after_epochs: int | None = None,
+) -> tuple[RunRecord, dict]:
+    if getattr(get_method(spec.method), "needs_task_quality", False):  # EAS: (task, budget) scenarios
+        from . import scenarios
+
+        return scenarios.run(spec, seed, checkpoint, stop_after_epochs=stop_after_epochs)
+    start = time.perf_counter()
+    protocol, config, constraint, targets, quality = build(spec, seed)
+    bench = benchmark(spec)
+    space = spec.search_space()
+    method_cls = get_method(spec.method)
+    method = method_cls(space, seed, **config)
+    log, t_train = fit_resumable(method, quality, constraint, checkpoint, stop_after_epochs)
     t_gen = time.perf_counter()
     archs = method.generate(targets, constraint)
     t_gen = time.perf_counter() - t_gen
@@ -120,28 +146,16 @@ def run(
         )
         for t, a, i, c, e in zip(targets, archs, indices, achieved, estimated, strict=True)
     ]
-    best = int(np.argmax(estimated))
     test_keys = {label: key for label, key in protocol.report_keys().items() if label.endswith("test")}
     summary = sweep_summary(
         bench, constraint, targets, achieved, indices, test_keys, tolerance=method.tolerance
     )
-    amount, unit = quality.training_cost() or method.search_cost()
-    record = RunRecord(
-        **record_header(spec, method_cls, protocol, seed, config),
-        estimator={
-            **quality.describe(),
-            "variant": method_cls.estimator_variant(quality),
-            "oracle": quality.expected_reads_all,
-        },
-        budget=Budget(amount, unit, amount),
-        final=FinalArch(rows[best].index, rows[best].arch, rows[best].estimated_accuracy, rows[best].target),
-        final_metrics=rows[best].metrics,
-        sweep=Sweep(
-            {"name": constraint.name, "unit": constraint.unit, "range": [constraint.lo, constraint.hi]},
-            rows,
-            summary,
-            log,
-        ),
-    )
+    estimator = {
+        **quality.describe(),
+        "variant": method_cls.estimator_variant(quality),
+        "oracle": quality.expected_reads_all,
+    }
+    cost = quality.training_cost() or method.search_cost()
+    record = sweep_record(spec, seed, config, estimator, cost, constraint, rows, summary, log)
     timing = {"generator_training_s": t_train, "generation_s": t_gen, "total_s": time.perf_counter() - start}
     return record, timing

@@ -21,11 +21,11 @@ import numpy as np
 
 from ..analysis.sweep import sweep_summary
 from ..methods import get_method
-from ..records import Budget, FinalArch, RunRecord, Sweep, TargetRow
+from ..records import RunRecord, TargetRow
 from ..spaces.subspace import SubSpace
-from .generative import build
+from .generative import build, fit_resumable, sweep_record
 from .multi_trial import BudgetLimit, run_search
-from .spec import RunSpec, benchmark, record_header, report_metrics
+from .spec import RunSpec, benchmark, report_metrics
 
 
 def run(
@@ -35,25 +35,13 @@ def run(
     *,
     stop_after_epochs: int | None = None,
 ) -> tuple[RunRecord, dict]:
-    from ..train.trainer import load_checkpoint, save_checkpoint
-
     start = time.perf_counter()
     protocol, config, constraint, grid, quality = build(spec, seed)
     bench = benchmark(spec)
     space = spec.search_space()
     method_cls = get_method(spec.method)
     method = method_cls(space, seed, **config)
-    state = load_checkpoint(checkpoint) if checkpoint is not None and checkpoint.exists() else None
-
-    def on_epoch(epoch, entry):
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, method.state_dict())
-        if stop_after_epochs is not None and epoch >= stop_after_epochs:
-            raise KeyboardInterrupt("stopped for a test")
-
-    t_train = time.perf_counter()
-    log = method.fit(quality, constraint, on_epoch=on_epoch, state=state)
-    t_train = time.perf_counter() - t_train
+    log, t_train = fit_resumable(method, quality, constraint, checkpoint, stop_after_epochs)
     rng = np.random.default_rng(seed + 1_000_003)
     n = config["scenarios"]
     budgets = rng.choice(grid, n)
@@ -103,21 +91,8 @@ def run(
             else {}
         ),
     }
-    best = int(np.argmax([r.estimated_accuracy for r in rows]))
-    amount, unit = method.search_cost()
-    record = RunRecord(
-        **record_header(spec, method_cls, protocol, seed, config),
-        estimator={**quality.describe(), "variant": "task views of a task-dropout supernet (ours)"},
-        budget=Budget(amount, unit, amount),
-        final=FinalArch(rows[best].index, rows[best].arch, rows[best].estimated_accuracy, rows[best].target),
-        final_metrics=rows[best].metrics,
-        sweep=Sweep(
-            {"name": constraint.name, "unit": constraint.unit, "range": [constraint.lo, constraint.hi]},
-            rows,
-            summary,
-            log,
-        ),
-    )
+    estimator = {**quality.describe(), "variant": "task views of a task-dropout supernet (ours)"}
+    record = sweep_record(spec, seed, config, estimator, method.search_cost(), constraint, rows, summary, log)
     timing = {  # clocks stay out of the record (records of the same seed are identical)
         "generator_training_s": t_train,
         "generation_s_all_scenarios": t_gen,
