@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 """Move what the GPU suite needs to a device machine whose calls carry at most 64 MiB.
 
-Here:   python benchmarks/gpu_data.py pack [--out .gpu-data] [--part-mib 50]
+Here:   python benchmarks/gpu_data.py pack [--dataset cifar10] [--out .gpu-data] [--part-mib 50]
         splits ../shared/data/raw/cifar10.pack.npz into parts of 50 MiB (three: 50, 50, 13)
         and copies beside them the NB201 split file, the benchmark tables, the unpack tool and
         xautodl's wheel (the throughput peer, from the package index); writes MANIFEST.json
-        (md5s). Carry one part per call (with the ~5 MiB working tree, each call stays under
-        64 MiB), `.gpu-data/small` and MANIFEST.json with the last, while the machine is warm.
+        (md5s). `--dataset cifar100` packs cifar100.pack.npz (50, 50, 15 MiB) with the two
+        CIFAR split files and the unpack tool only (default out: .gpu-data-cifar100).
+        Carry one part per call (with the ~5 MiB working tree, each call stays under 64 MiB),
+        `small/` and MANIFEST.json with the last, while the machine is warm.
 There:  python benchmarks/gpu_data.py unpack [--src .gpu-data] --data /tmp/data
         joins the parts, checks every md5 against MANIFEST.json (a mismatch is a one-line error),
         unpacks CIFAR-10 into /tmp/data/cifar-10-batches-py (the unpack tool checks the official
-        md5s) and puts the split file in /tmp/data/nb201-splits.
+        md5s) or CIFAR-100 into /tmp/data/cifar-100-python, and puts the split files in
+        /tmp/data/nb201-splits.
 
-`.gpu-data/` is ignored by git; nothing here is committed.
+`.gpu-data/` and `.gpu-data-*/` are ignored by git; nothing here is committed.
 """
 
 from __future__ import annotations
@@ -27,11 +30,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-SMALL = {  # what travels besides the pack: name in small/ -> source
-    "cifar-split.txt": SHARED / "data/nb201/official-configs/cifar-split.txt",
-    "tss_accuracy.csv": SHARED / "data/nb201/tss_accuracy.csv",
-    "tss_train_time.csv": SHARED / "data/nb201/tss_train_time.csv",
-    "cifar_unpack.py": SHARED / "tools/cifar_unpack.py",
+SPLITS = SHARED / "data/nb201/official-configs"
+SMALL = {  # what travels besides each pack: name in small/ -> source
+    "cifar10": {
+        "cifar-split.txt": SPLITS / "cifar-split.txt",
+        "tss_accuracy.csv": SHARED / "data/nb201/tss_accuracy.csv",
+        "tss_train_time.csv": SHARED / "data/nb201/tss_train_time.csv",
+        "cifar_unpack.py": SHARED / "tools/cifar_unpack.py",
+    },
+    "cifar100": {
+        "cifar-split.txt": SPLITS / "cifar-split.txt",
+        "cifar100-test-split.txt": SPLITS / "cifar100-test-split.txt",
+        "cifar_unpack.py": SHARED / "tools/cifar_unpack.py",
+    },
 }
 
 
@@ -43,8 +54,8 @@ def md5(path: Path) -> str:
     return h.hexdigest()
 
 
-def pack(out: Path, part_mib: int) -> None:
-    pack_file = SHARED / "data/raw/cifar10.pack.npz"
+def pack(dataset: str, out: Path, part_mib: int) -> None:
+    pack_file = SHARED / f"data/raw/{dataset}.pack.npz"
     (out / "parts").mkdir(parents=True, exist_ok=True)
     (out / "small").mkdir(exist_ok=True)
     data = pack_file.read_bytes()
@@ -55,11 +66,11 @@ def pack(out: Path, part_mib: int) -> None:
         (out / "parts" / name).write_bytes(data[i : i + size])
         parts.append({"name": name, "md5": hashlib.md5(data[i : i + size]).hexdigest()})
     small = {}
-    for name, src in SMALL.items():
+    for name, src in SMALL[dataset].items():
         shutil.copyfile(src, out / "small" / name)
         small[name] = md5(src)
     # the throughput peer: xautodl's pure-Python wheel (installed there with --no-deps --target)
-    got = subprocess.run(
+    got = dataset == "cifar10" and subprocess.run(
         [
             sys.executable,
             "-m",
@@ -77,9 +88,10 @@ def pack(out: Path, part_mib: int) -> None:
     )
     for wheel in (out / "small").glob("xautodl-*.whl"):
         small[wheel.name] = md5(wheel)
-    if got.returncode:
+    if got and got.returncode:
         print(f"note: xautodl wheel not downloaded ({got.stderr.strip()[-200:]}); the peer rows will be n/a")
     manifest = {
+        "dataset": dataset,
         "pack": {"name": pack_file.name, "bytes": len(data), "md5": hashlib.md5(data).hexdigest()},
         "parts": parts,
         "small": small,
@@ -107,23 +119,35 @@ def unpack(src: Path, data_dir: Path) -> None:
     tool = src / "tool/tools/cifar_unpack.py"
     tool.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src / "small/cifar_unpack.py", tool)
-    subprocess.run([sys.executable, str(tool), str(data_dir), "--only", "cifar10"], check=True)
+    dataset = manifest.get("dataset", "cifar10")
+    # the CIFAR-100 pack is real data in a non-official order: its unpack skips the md5 check
+    subprocess.run([sys.executable, str(tool), str(data_dir), "--only", dataset], check=True)
     (data_dir / "nb201-splits").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src / "small/cifar-split.txt", data_dir / "nb201-splits/cifar-split.txt")
-    print(f"pack md5 {manifest['pack']['md5']} verified; CIFAR-10 and the split file in {data_dir}")
+    for name in manifest["small"]:
+        if name.endswith("split.txt"):
+            shutil.copyfile(src / "small" / name, data_dir / "nb201-splits" / name)
+    print(f"pack md5 {manifest['pack']['md5']} verified; {dataset} and the split files in {data_dir}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pack")
-    p.add_argument("--out", type=Path, default=ROOT / ".gpu-data")
+    p.add_argument("--dataset", choices=sorted(SMALL), default="cifar10")
+    p.add_argument("--out", type=Path, help="default: .gpu-data (cifar10), .gpu-data-cifar100")
     p.add_argument("--part-mib", type=int, default=50)
     u = sub.add_parser("unpack")
     u.add_argument("--src", type=Path, default=ROOT / ".gpu-data")
     u.add_argument("--data", type=Path, required=True)
     a = ap.parse_args()
-    pack(a.out, a.part_mib) if a.cmd == "pack" else unpack(a.src, a.data)
+    if a.cmd == "pack":
+        pack(
+            a.dataset,
+            a.out or ROOT / (".gpu-data" if a.dataset == "cifar10" else f".gpu-data-{a.dataset}"),
+            a.part_mib,
+        )
+    else:
+        unpack(a.src, a.data)
 
 
 if __name__ == "__main__":

@@ -53,11 +53,35 @@ class SupernetEstimator(Estimator):
         self._frozen, self._samples = False, 0
         self.class_mask = None  # a task view: the classes predicted among (others masked)
         self.groups = None  # CIFAR-100: the superclass of every class (the tasks of EAS)
+        self._source = None  # (splits, batch size, device): set by from_job, for on_split
+
+    def on_split(self, split: str, batches: int | None = None) -> SupernetEstimator:
+        """The same weights scored on another held-out split of the job's dataset (e.g. x-test:
+        images that neither a search nor a generator trained on saw); ``batches``: default all."""
+        if self._source is None:
+            raise NasbenchEvalError("on_split needs an estimator made by SupernetEstimator.from_job")
+        splits, batch_size, device = self._source
+        if split not in splits.evals:
+            raise NasbenchEvalError(
+                f"{splits.name} has no held-out split {split!r} (has: {', '.join(splits.evals)})"
+            )
+        part = splits.evals[split]
+        n = batches if batches is not None else -(-len(part.labels) // batch_size)
+        est = SupernetEstimator(
+            self.model,
+            self.space,
+            _fixed_batches(part, splits, batch_size, n, False, device),
+            recalibrate=self.recal,
+            description={**self.description, "held_out": split, "eval_batches": n},
+        )
+        est.groups, est._source = self.groups, self._source
+        return est
 
     def for_task(self, classes) -> SupernetEstimator:
         """A view for one task (EAS): only the held-out (and recalibration) images of
         ``classes`` (a bool mask over the dataset's classes), predicted among those classes
-        alone; the same weights."""
+        alone, re-batched to the original batch size (a step sees a full batch of the task);
+        the same weights."""
         import torch
 
         mask = torch.as_tensor(np.asarray(classes, bool), device=self.batches[0][1].device)
@@ -65,7 +89,12 @@ class SupernetEstimator(Estimator):
             raise NasbenchEvalError("a task needs at least one class")
 
         def keep(batches):
-            return [(x[mask[y]], y[mask[y]]) for x, y in batches if bool(mask[y].any())]
+            if not batches:
+                return []
+            x = torch.cat([x[mask[y]] for x, y in batches])
+            y = torch.cat([y[mask[y]] for _, y in batches])
+            size = len(batches[0][1])
+            return [(x[i : i + size], y[i : i + size]) for i in range(0, len(y), size)]
 
         view = SupernetEstimator(
             self.model,
@@ -76,8 +105,51 @@ class SupernetEstimator(Estimator):
         )
         if not view.batches:
             raise NasbenchEvalError("the held-out batches hold no image of this task; use more eval_batches")
-        view.class_mask, view.groups = mask, self.groups
+        view.class_mask, view.groups, view._source = mask, self.groups, self._source
         return view
+
+    def finetuned_accuracy(self, arch: Arch, epochs: int, *, lr: float = 0.01, seed: int = 0) -> float:
+        """This view's accuracy after fine-tuning a copy of the inherited weights for ``epochs``
+        on the training images of its classes (the arch fixed, the other classes' logits
+        masked; SGD with Nesterov momentum, cosine learning rate); the supernet is untouched."""
+        import copy
+
+        import torch
+        from torch.nn import functional as F
+
+        from ..data.batches import DeviceBatches
+        from ..data.splits import Part
+
+        if self._source is None:
+            raise NasbenchEvalError("fine-tuning needs an estimator made by SupernetEstimator.from_job")
+        splits, batch_size, device = self._source
+        keep = np.ones(len(splits.train.labels), bool)
+        if self.class_mask is not None:
+            keep = self.class_mask.cpu().numpy()[splits.train.labels]
+        part = Part(splits.train.images[keep], splits.train.labels[keep])
+        arch = self.space.to_arch(arch)
+        model = copy.deepcopy(self.model).train()
+        for p in model.parameters():
+            p.requires_grad_(True)
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+        batches = DeviceBatches.of_split(
+            part, splits, batch_size, augment=True, shuffle=True, device=device, seed=seed
+        )
+        total, step = epochs * len(batches), 0
+        for _ in range(epochs):
+            for x, y in batches:
+                for group in opt.param_groups:
+                    group["lr"] = 0.5 * lr * (1 + np.cos(np.pi * step / total))
+                loss = F.cross_entropy(
+                    self._masked(model(x.contiguous(memory_format=torch.channels_last), arch=arch)), y
+                )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                step += 1
+        tuned = SupernetEstimator(model.eval(), self.space, self.batches, recalibrate=self.recal)
+        tuned.class_mask = self.class_mask
+        return tuned.accuracy(arch)
 
     def _masked(self, logits):
         return logits if self.class_mask is None else logits.masked_fill(~self.class_mask, float("-inf"))
@@ -193,7 +265,6 @@ class SupernetEstimator(Estimator):
     ) -> SupernetEstimator:
         """A trained ``supernet train`` job; scores on its dataset's held-out x-valid split."""
 
-        from ..data.batches import DeviceBatches
         from ..data.splits import load_splits
         from ..nets import build_supernet
         from ..nets.ops import BNConfig
@@ -210,10 +281,7 @@ class SupernetEstimator(Estimator):
         splits = load_splits(config["dataset"], data_root, splits_dir, verify=verify, search=True)
 
         def fixed(part, n, augment):
-            it = DeviceBatches.of_split(
-                part, splits, batch_size, augment=augment, shuffle=True, device=device
-            )
-            return [b for _, b in zip(range(n), it, strict=False)]
+            return _fixed_batches(part, splits, batch_size, n, augment, device)
 
         held_out = splits.evals["x-valid"]
         desc = {
@@ -231,4 +299,13 @@ class SupernetEstimator(Estimator):
             description=desc,
         )
         est.groups = splits.groups
+        est._source = (splits, batch_size, device)
         return est
+
+
+def _fixed_batches(part, splits, batch_size: int, n: int, augment: bool, device) -> list:
+    """The first ``n`` batches of a shuffled pass over ``part`` (seeded: always the same)."""
+    from ..data.batches import DeviceBatches
+
+    it = DeviceBatches.of_split(part, splits, batch_size, augment=augment, shuffle=True, device=device)
+    return [b for _, b in zip(range(n), it, strict=False)]

@@ -46,6 +46,19 @@ class EAS(SGNAS):
         "rea_queries": Option(
             50, "per-scenario baseline: REA queries of the task's supernet view (0: skip)", minimum=0
         ),
+        "scenarios_file": Option(
+            None,
+            "CSV of deployment scenarios, header 'task,budget'; task: superclass indices joined "
+            "by '+' (e.g. 3+17); budget in the constraint's unit (replaces the random scenarios)",
+            types=(str,),
+        ),
+        "finetune_epochs": Option(
+            0, "also score every scenario's archs after fine-tuning on the task's training images", minimum=0
+        ),
+        # a task of one superclass holds 1/20 of the held-out images: draw more batches than SGNAS
+        "supernet_batches": Option(
+            40, "supernet estimator: x-valid batches (task views re-batch)", minimum=1
+        ),
     }
 
     def __init__(self, space, seed: int, **config):

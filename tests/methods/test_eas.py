@@ -80,6 +80,19 @@ def test_eas_resumes_exactly(quality):
     assert all(torch.equal(a[k], b[k]) for k in a) and resumed.log == full.log
 
 
+def test_task_views_rebatch_and_score_on_x_test(quality):
+    classes = np.isin(quality.groups, [3])  # one superclass: 5 of 100 classes
+    view = quality.for_task(classes)
+    kept = sum(int(np.isin(y.numpy(), np.flatnonzero(classes)).sum()) for _, y in quality.batches)
+    assert sum(len(y) for _, y in view.batches) == kept
+    assert all(len(y) == 100 for _, y in view.batches[:-1])  # full batches of the task's images
+    test = quality.on_split("x-test")
+    assert test.description["held_out"] == "x-test" and sum(len(y) for _, y in test.batches) == 100
+    assert test.model is quality.model
+    with pytest.raises(NasbenchEvalError, match="no held-out split 'nope'"):
+        quality.on_split("nope")
+
+
 def test_eas_needs_a_supernet_with_superclasses():
     space = get_space("nats-sss")
     with pytest.raises(NasbenchEvalError, match="supernet"):
@@ -112,7 +125,9 @@ def test_scenario_run_compares_eas_with_both_baselines(quality, home, tmp_path):
         assert set(r.baselines) == {"all_task", "rea"} and 0 <= r.estimated_accuracy <= 100
         assert r.baselines["rea"]["achieved"] <= r.target * 1.05
     s = record.sweep.summary
-    assert set(s["task_accuracy"]) == {"eas", "all_task", "rea"}
+    assert set(s["task_accuracy"]) == {"split", "eas", "all_task", "rea"}
+    assert s["task_accuracy"]["split"] == "x-test"  # scored on images no search saw
+    assert all(0 <= r.baselines["rea"]["search_accuracy"] <= 100 for r in rows)
     assert timing["generation_s_all_scenarios"] > 0 and len(timing["rea_search_s_per_scenario"]) == 6
     again, _ = generative.run(spec, 0)
     assert again.to_dict() == record.to_dict()
@@ -121,3 +136,61 @@ def test_scenario_run_compares_eas_with_both_baselines(quality, home, tmp_path):
         generative.run(spec, 0, ckpt, stop_after_epochs=1)
     resumed, _ = generative.run(spec, 0, ckpt)
     assert resumed.to_dict() == record.to_dict()
+
+
+def test_scenarios_file_and_finetuning(quality, home, tmp_path):
+    from nasbench_eval.runs import generative
+    from nasbench_eval.runs.scenarios import read_scenarios
+    from nasbench_eval.runs.spec import RunSpec
+
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("task,budget\n3,40\n0+19,120\n")
+    tasks, budgets = read_scenarios(scenarios, 20)
+    assert budgets.tolist() == [40.0, 120.0] and np.flatnonzero(tasks[1]).tolist() == [0, 19]
+    for bad, match in [
+        ("task,budget\n20,40\n", "0..19"),
+        ("t,b\n1,2\n", "header"),
+        ("task,budget\nx,1\n", "3\\+17"),
+    ]:
+        scenarios.write_text(bad)
+        with pytest.raises(NasbenchEvalError, match=match):
+            read_scenarios(scenarios, 20)
+    scenarios.write_text("task,budget\n3,40\n0+19,120\n")
+    job = quality.description["job"]
+    cfg = {
+        **TINY,
+        "scenarios_file": str(scenarios),
+        "rea_queries": 2,
+        "finetune_epochs": 1,
+        "supernet_batches": 2,
+        "supernet_batch_size": 100,
+    }
+    spec = RunSpec(
+        "eas",
+        space="nats-sss",
+        dataset="cifar100",
+        estimator=f"supernet:{job}",
+        config=cfg,
+        home=str(home),
+        data_root=str(Path(job).parent),
+        verify=False,
+    )
+    record, timing = generative.run(spec, 0)
+    rows = record.sweep.targets
+    assert [r.task for r in rows] == [[3], [0, 19]] and [r.target for r in rows] == [40.0, 120.0]
+    for r in rows:
+        for label in ("eas", "all_task", "rea"):
+            assert 0 <= r.baselines[label]["finetuned_task_accuracy"] <= 100
+    tuned = record.sweep.summary["finetuned_task_accuracy"]
+    assert tuned["epochs"] == 1 and set(tuned) == {"epochs", "eas", "all_task", "rea"}
+    assert len(timing["finetune_s_per_scenario"]) == 2
+
+
+def test_finetuning_leaves_the_supernet_untouched(quality):
+    view = quality.for_task(np.isin(quality.groups, [1, 2]))
+    before = {k: v.clone() for k, v in quality.model.state_dict().items()}
+    arch = (7, 7, 7, 7, 7)
+    inherited = view.accuracy(arch)
+    tuned = view.finetuned_accuracy(arch, 1)
+    assert 0 <= tuned <= 100 and view.accuracy(arch) == inherited
+    assert all(torch.equal(before[k], v) for k, v in quality.model.state_dict().items())
