@@ -279,3 +279,47 @@ def sweep_plot(records: list[RunRecord], bench: Benchmark, path: Path, stamp: st
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     _finish(fig, path, "Generated architectures: one per target", stamp)
+
+
+SCENARIO_LINES = (
+    ("eas", "EAS (ours): task input"),
+    ("all_task", "all-task arch (SGNAS)"),
+    ("rea", "REA per scenario"),
+)
+
+
+def scenario_plot(records: list[RunRecord], path: Path, stamp: str | None = None, panels: int = 4) -> None:
+    """EAS: task accuracy vs budget, one panel per task (the ``panels`` tasks with the most
+    budgets), a line each for the task-conditioned arch and the two baselines."""
+    path = Path(path)
+    _check_suffix(path)
+    rows = [t for r in records if r.sweep is not None for t in r.sweep.targets if t.task is not None]
+    if not rows:
+        raise UnknownNameError("no record with (task, budget) scenarios (EAS runs have them)")
+    by_task: dict[tuple, list] = {}
+    for t in rows:
+        by_task.setdefault(tuple(t.task), []).append(t)
+    tasks = sorted(by_task, key=lambda k: (-len(by_task[k]), k))[:panels]
+    split = records[0].sweep.summary.get("task_accuracy", {}).get("split", "held-out")
+    unit = records[0].sweep.constraint["unit"]
+    fig, axes = _panels(len(tasks), 4.6, 3.6)
+    for ax, task in zip(axes, tasks, strict=True):
+        pts = sorted(by_task[task], key=lambda t: t.target)
+        x = [t.target for t in pts]
+        for i, (label, title) in enumerate(SCENARIO_LINES):
+            y = [
+                t.estimated_accuracy
+                if label == "eas"
+                else (t.baselines.get(label) or {}).get("task_accuracy")
+                for t in pts
+            ]
+            if all(v is None for v in y):
+                continue
+            y = [np.nan if v is None else v for v in y]
+            ax.plot(x, y, marker="o", ms=3.5, lw=1.2, color=f"C{i}", label=title)
+        ax.set_title(f"task: superclasses {'+'.join(map(str, task))}", fontsize=9)
+        ax.set_xlabel(f"budget ({unit})")
+        ax.set_ylabel(f"task accuracy (%), {split}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    _finish(fig, path, "Task accuracy vs budget (inherited supernet weights)", stamp)

@@ -65,3 +65,16 @@ def sweep(obj, run_dirs, output):
 
     sweep_plot(records, bench, output)
     click.echo(f"wrote {output}")
+
+
+@plot.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--panels", default=4, show_default=True, type=click.IntRange(1, 12), help="Tasks to show.")
+def scenarios(run_dirs, output, panels):
+    """EAS: task accuracy vs budget per task, beside the all-task arch and per-scenario REA."""
+    records = [r for _, r in find_records(run_dirs)]
+    from ..analysis.plots import scenario_plot  # matplotlib: only when plotting
+
+    scenario_plot(records, output, panels=panels)
+    click.echo(f"wrote {output}")

@@ -184,6 +184,10 @@ def test_scenarios_file_and_finetuning(quality, home, tmp_path):
     tuned = record.sweep.summary["finetuned_task_accuracy"]
     assert tuned["epochs"] == 1 and set(tuned) == {"epochs", "eas", "all_task", "rea"}
     assert len(timing["finetune_s_per_scenario"]) == 2
+    from nasbench_eval.analysis.plots import scenario_plot
+
+    scenario_plot([record], tmp_path / "scenarios.png")
+    assert (tmp_path / "scenarios.png").stat().st_size > 10_000
 
 
 def test_finetuning_leaves_the_supernet_untouched(quality):
