@@ -44,7 +44,13 @@ def _data_options(f):
 
 @click.command()
 @click.option("--space", default="nats-tss", show_default=True, help=f"Search space: {SPACE_HELP}.")
-@click.option("--arch", required=True, help="Arch string (tss cell or sss channels).")
+@click.option("--arch", default=None, help="Arch string (tss cell or sss channels).")
+@click.option(
+    "--arch-file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Instead of --arch: an MGAS mask file (seed-NNNN.masks.npz), the pruned NB201 network.",
+)
 @click.option(
     "--dataset", required=True, type=click.Choice(["cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"])
 )
@@ -57,6 +63,7 @@ def _data_options(f):
 def train(
     space,
     arch,
+    arch_file,
     dataset,
     recipe,
     out,
@@ -92,6 +99,7 @@ def train(
         resume=resume,
         overwrite=overwrite,
         limit_train=limit_train,
+        arch_file=arch_file,
     )
     click.echo(json.dumps(result["metrics"], indent=1))
     click.echo(f"{len(result['log'])} epochs in {result['wall_time_s']:.1f} s; result in {out}/result.json")

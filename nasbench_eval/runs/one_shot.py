@@ -6,7 +6,8 @@ its validation part (NB201: the two 25k halves of the CIFAR-10 training set for 
 epoch the method's ``end_epoch`` (e.g. ENAS's controller) and selection get unaugmented
 validation batches, its derived arch is recorded with its benchmark values, and a
 checkpoint holds the method's state and both data streams, so a killed search resumes
-bit-exactly.
+bit-exactly. A method with ``artifacts()`` (MGAS: its masks) gets them written beside the
+record as ``seed-NNNN.NAME.npz``.
 
 Oracle mode (``--estimator table`` or a metric key, ours): no supernet and no images; the
 arch learns from the benchmark table (as many arch steps per epoch as the real search
@@ -174,8 +175,24 @@ def run(
         final_metrics=report_metrics(bench, protocol, int(final["index"])),
         epochs=log,
     )
+    if checkpoint is not None and distributed.is_main() and hasattr(method, "artifacts"):
+        write_artifacts(checkpoint, method.artifacts())
     timing = {"epoch_seconds": seconds, "steps_per_epoch": steps, "device": str(device)}
     return record, timing
+
+
+def write_artifacts(checkpoint: Path, artifacts: dict) -> None:
+    """A method's files beside its record (MGAS's masks): ``seed-NNNN.NAME.npz``, arrays only."""
+    import os
+
+    import numpy as np
+
+    stem = checkpoint.name.removesuffix(".ckpt.pt")
+    for name, arrays in artifacts.items():
+        path = checkpoint.with_name(f"{stem}.{name}.npz")
+        tmp = path.with_name(f".{path.name}.tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
 
 
 def _add(sums: dict, values: dict) -> None:

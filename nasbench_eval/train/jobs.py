@@ -50,7 +50,7 @@ def _batches(part, splits, batch_size, *, train: bool, device, seed=0, limit=Non
 
 def train_network(
     space: str,
-    arch: str,
+    arch: str | None,
     dataset: str,
     *,
     out: Path,
@@ -67,10 +67,18 @@ def train_network(
     overwrite: bool = False,
     progress: bool = True,
     limit_train: int | None = None,
+    arch_file: str | Path | None = None,
 ) -> dict:
-    """Train one architecture with a benchmark recipe; report accuracy on every eval split."""
+    """Train one architecture with a benchmark recipe; report accuracy on every eval split.
+    ``arch_file``: instead of ``arch``, an MGAS mask file (the pruned NB201 network)."""
     sp = get_space(space)
-    arch_str = sp.format(sp.to_arch(arch))
+    if (arch is None) == (arch_file is None):
+        raise NasbenchEvalError("give one of --arch and --arch-file")
+    pruned = None
+    if arch_file is not None:
+        pruned, arch_str = _pruned_network(sp, Path(arch_file), dataset)
+    else:
+        arch_str = sp.format(sp.to_arch(arch))
     rec = get_recipe(recipe).with_epochs(epochs)
     out = Path(out)
     config = {
@@ -83,11 +91,12 @@ def train_network(
         "seed": seed,
         "limit_train": limit_train,
         "bf16": bf16 if bf16 is not None else device.startswith("cuda"),
+        **({"arch_file": pruned[1]} if pruned else {}),
     }
     _prepare(out, resume, overwrite)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify)
     torch.manual_seed(seed)  # the initial weights too come from the seed
-    model = build_network(sp, arch_str, dataset)
+    model = pruned[0]() if pruned else build_network(sp, arch_str, dataset)
     trainer = Trainer(
         model,
         rec,
@@ -121,6 +130,46 @@ def train_network(
     }
     write_json_atomic(out / "result.json", result)
     return result
+
+
+def _pruned_network(space, path: Path, dataset: str):
+    """((a builder of the pruned network), the file's description), checked before any
+    training; the arch string is the mask file's projected cell (for the job's config)."""
+    import hashlib
+    import json
+    import zipfile
+
+    import numpy as np
+
+    from ..datasets import get_dataset
+    from ..nets.masked import MaskedNB201
+
+    if space.name != "nats-tss":
+        raise NasbenchEvalError(f"--arch-file holds an NB201 (nats-tss) mask file, not a {space.name} arch")
+    if not path.is_file():
+        raise NasbenchEvalError(f"mask file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+        meta = json.loads(str(arrays.pop("meta")))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        raise NasbenchEvalError(f"{path} is not an MGAS mask file ({e})") from None
+    d = get_dataset(dataset)
+    try:  # checks every mask's shape
+        with torch.no_grad():
+            net = MaskedNB201.from_arrays(arrays, d.num_classes, d.resolution)
+            counted = {m: float(net.size(m, dataset)) for m in ("params", "flops")}
+    except ValueError as e:
+        raise NasbenchEvalError(f"{path}: {e}") from None
+    desc = {
+        "path": str(path),
+        "md5": hashlib.md5(path.read_bytes()).hexdigest(),
+        "searched_on": meta.get("dataset"),
+        "params_M": counted["params"],
+        "flops_M": counted["flops"],
+        "cell": meta.get("cell"),
+    }
+    return (lambda: MaskedNB201.from_arrays(arrays, d.num_classes, d.resolution), desc), f"masks:{path.name}"
 
 
 def sample_path(space):
