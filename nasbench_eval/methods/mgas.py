@@ -23,6 +23,7 @@ edge is pruned).
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -85,6 +86,7 @@ class MGAS(OneShotMethod):
         )
         self.model = None
         self.ran_stage = self.stage
+        self.saved_bytes = None
 
     # -- building ----------------------------------------------------------------------------
     def build(self, dataset: str, device: str, oracle=None) -> None:
@@ -132,6 +134,11 @@ class MGAS(OneShotMethod):
     # -- search ------------------------------------------------------------------------------
     def begin_epoch(self, epoch: int, epochs: int, steps: int) -> None:
         self.ran_stage = self.stage  # the stage this epoch searches (on_epoch may move on)
+        self.saved_bytes = None
+        if self.device.type == "cuda":
+            import torch
+
+            torch.cuda.reset_peak_memory_stats(self.device)
         lr = 0.5 * self.config["lr"] * (1 + math.cos(math.pi * epoch / epochs))
         for g in self.w_opt.param_groups:
             g["lr"] = lr
@@ -151,12 +158,18 @@ class MGAS(OneShotMethod):
         from torch import nn
         from torch.nn import functional as F
 
-        masks = self.model.masks()
-        logits = self.model(x, masks, stages=min(self.stage + 1, 3))
-        ce = F.cross_entropy(logits, y)
-        rel = self.relative_size(masks)
-        thresholds = sum(torch.exp(-t) for t in self.model.thresholds.values())
-        loss = ce + self.lam * (rel.float() + thresholds)
+        from ..train.memory import SavedBytes
+
+        measure = self.saved_bytes is None  # the epoch's first step measures its activation memory
+        with SavedBytes() if measure else contextlib.nullcontext() as saved:
+            masks = self.model.masks()
+            logits = self.model(x, masks, stages=min(self.stage + 1, 3))
+            ce = F.cross_entropy(logits, y)
+            rel = self.relative_size(masks)
+            thresholds = sum(torch.exp(-t) for t in self.model.thresholds.values())
+            loss = ce + self.lam * (rel.float() + thresholds)
+        if measure:
+            self.saved_bytes = saved.bytes
         self.w_opt.zero_grad(set_to_none=True)
         self.u_opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -233,8 +246,13 @@ class MGAS(OneShotMethod):
         with torch.no_grad():
             masks = self.model.masks()
             sizes = {m: round(float(self.model.size(m, self.dataset, masks)), 6) for m in ("params", "flops")}
+        peak = {}
+        if self.device.type == "cuda":
+            peak = {"cuda_peak_MiB": round(torch.cuda.max_memory_allocated(self.device) / 2**20, 1)}
         return {
             "stage": self.ran_stage + 1,
+            "activation_MiB": round((self.saved_bytes or 0) / 2**20, 3),  # first step, batch_size images
+            **peak,
             "lambda": self.lam,
             "remaining": mask_counts(masks),
             "thresholds": {k: round(float(v.detach()), 6) for k, v in self.model.thresholds.items()},

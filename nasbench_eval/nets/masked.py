@@ -83,7 +83,7 @@ class MaskedCell(nn.Module):
     def forward(self, x: torch.Tensor, m: dict) -> torch.Tensor:
         # a pruned network (``from_arrays``) is discrete: each remaining op adds its output
         gate = m["op"] if self.discrete else torch.sigmoid(self.alpha) * m["op"]  # (edges, ops)
-        nodes = [x]
+        nodes, relus = [x], {}
         for to in range(1, NUM_NODES):
             total = 0
             for e, (t, src) in enumerate(EDGES):
@@ -98,11 +98,15 @@ class MaskedCell(nn.Module):
                     elif op == "avg_pool_3x3":
                         y = avg_pool(h)
                     else:
+                        if src not in relus:  # one ReLU per node for all its conv ops (less memory)
+                            relus[src] = F.relu(h)
                         key = f"{e}-{op}"
-                        mask = m["weight"][key] * m["filter"][key].view(-1, 1, 1, 1)
+                        f = m["filter"][key]
                         conv = self.convs[key]
-                        y = self.bns[key](F.conv2d(F.relu(h), conv.weight * mask, None, 1, conv.padding))
-                        y = y * m["filter"][key].view(1, -1, 1, 1)
+                        weight = conv.weight * (m["weight"][key] * f.view(-1, 1, 1, 1))
+                        y = self.bns[key](F.conv2d(relus[src], weight, None, 1, conv.padding))
+                        if self.bns[key].affine:  # a removed filter's BN bias must not leak out
+                            y = y * f.view(1, -1, 1, 1)
                     total = total + gate[e, o] * y
             nodes.append(total if torch.is_tensor(total) else torch.zeros_like(x))
         return nodes[-1]
