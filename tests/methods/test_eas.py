@@ -198,3 +198,27 @@ def test_finetuning_leaves_the_supernet_untouched(quality):
     tuned = view.finetuned_accuracy(arch, 1)
     assert 0 <= tuned <= 100 and view.accuracy(arch) == inherited
     assert all(torch.equal(before[k], v) for k, v in quality.model.state_dict().items())
+
+
+def test_eas_runs_on_the_topology_space_too(home, tmp_path):
+    from nasbench_eval.runs import generative
+    from nasbench_eval.runs.spec import RunSpec
+
+    root = tmp_path / "data"
+    synthetic.write_cifar100(root, train=200, test=200)
+    synthetic.write_splits(root, cifar100_test=200)
+    train_supernet(
+        "nats-tss", "cifar100", out=root / "job", data_root=root, verify=False, progress=False,
+        task_dropout=0.5, epochs=1,
+    )  # fmt: skip
+    cfg = {**TINY, "scenarios": 3, "rea_queries": 2, "supernet_batches": 2, "supernet_batch_size": 100}
+    spec = RunSpec(
+        "eas", space="nats-tss", dataset="cifar100", estimator=f"supernet:{root / 'job'}", config=cfg,
+        home=str(home), data_root=str(root), verify=False,
+    )  # fmt: skip
+    record, _ = generative.run(spec, 0)
+    rows = record.sweep.targets
+    assert len(rows) == 3 and all(r.arch.count("~") == 6 for r in rows)
+    assert all(
+        0 <= r.estimated_accuracy <= 100 and r.baselines["rea"]["achieved"] <= r.target * 1.05 for r in rows
+    )
