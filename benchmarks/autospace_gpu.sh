@@ -7,13 +7,7 @@
 #   4. the record, the learned space files and the timings come back in $OUT.
 # usage: OUT=DIR [DEVICE=cuda RUN_S=360 SEED=0] bash benchmarks/autospace_gpu.sh
 set -euo pipefail
-OUT="${OUT:-/tmp/out}"
-DEVICE="${DEVICE:-cuda}"
-DATA="${DATA:-/tmp/data}"
-mkdir -p "$OUT"
-export PYTHONPATH="$PWD" PYTHONUNBUFFERED=1 NASBENCH_EVAL_SPLITS="$DATA/nb201-splits"
-(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true) | tee "$OUT/device.txt"
-python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/device.txt"
+. benchmarks/gpu_env.sh
 [ -d "$DATA/cifar-10-batches-py" ] || python3 benchmarks/gpu_data.py unpack --src .gpu-data --data "$DATA"
 run() {  # generations, out dir
   python3 -m nasbench_eval run --method autospace --space nats-tss --dataset cifar10 --seeds "${SEED:-0}" \

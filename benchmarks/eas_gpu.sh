@@ -8,13 +8,7 @@
 #   3. the job proper gets as many epochs as fit in TRAIN_S (its config records the count).
 # usage: OUT=DIR [DEVICE=cuda TRAIN_S=360 DROPOUT=0.5] bash benchmarks/eas_gpu.sh
 set -euo pipefail
-OUT="${OUT:-/tmp/out}"
-DEVICE="${DEVICE:-cuda}"
-DATA="${DATA:-/tmp/data}"
-mkdir -p "$OUT"
-export PYTHONPATH="$PWD" PYTHONUNBUFFERED=1 NASBENCH_EVAL_SPLITS="$DATA/nb201-splits"
-(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true) | tee "$OUT/device.txt"
-python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/device.txt"
+. benchmarks/gpu_env.sh
 [ -d "$DATA/cifar-100-python" ] || python3 benchmarks/gpu_data.py unpack --src .gpu-data-cifar100 --data "$DATA"
 train() {  # epochs, out dir
   python3 -m nasbench_eval supernet train --space nats-sss --dataset cifar100 \

@@ -20,7 +20,6 @@ usage: python benchmarks/reproduce_eas.py --supernet JOB --data-root DIR [--out 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import tempfile
 import time
@@ -31,14 +30,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 GRID_TASKS = ((0,), (5,), (9, 14), (1, 3, 7, 12))  # superclass indices of the plot's tasks
 LABELS = (("eas", "EAS (ours)"), ("all_task", "all-task arch"), ("rea", "REA per scenario"))
-
-
-def md5(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def main() -> None:
@@ -53,6 +44,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from nasbench_eval.analysis.plots import scenario_plot
+    from nasbench_eval.bench.importers import source_md5 as md5
     from nasbench_eval.estimators import CostConstraint
     from nasbench_eval.estimators.cost import FlopsEstimator
     from nasbench_eval.provenance import stamp

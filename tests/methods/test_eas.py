@@ -44,6 +44,21 @@ def quality(tmp_path_factory):
     return SupernetEstimator.from_job(job, root, eval_batches=2, batch_size=100, verify=False)
 
 
+def _run_spec(job, home, space="nats-sss", **config):
+    from nasbench_eval.runs.spec import RunSpec
+
+    return RunSpec(
+        "eas",
+        space=space,
+        dataset="cifar100",
+        estimator=f"supernet:{job}",
+        config={**TINY, "supernet_batches": 2, "supernet_batch_size": 100, **config},
+        home=str(home),
+        data_root=str(Path(job).parent),
+        verify=False,
+    )
+
+
 def test_random_tasks_have_the_asked_sizes():
     t = random_tasks(np.random.default_rng(0), 500, 20, (1, 4))
     sizes = t.sum(1)
@@ -103,21 +118,9 @@ def test_eas_needs_a_supernet_with_superclasses():
 
 def test_scenario_run_compares_eas_with_both_baselines(quality, home, tmp_path):
     from nasbench_eval.runs import generative
-    from nasbench_eval.runs.spec import RunSpec
 
     job = quality.description["job"]
-    root = Path(job).parent
-    cfg = {**TINY, "scenarios": 6, "rea_queries": 4, "supernet_batches": 2, "supernet_batch_size": 100}
-    spec = RunSpec(
-        "eas",
-        space="nats-sss",
-        dataset="cifar100",
-        estimator=f"supernet:{job}",
-        config=cfg,
-        home=str(home),
-        data_root=str(root),
-        verify=False,
-    )
+    spec = _run_spec(job, home, scenarios=6, rea_queries=4)
     record, timing = generative.run(spec, 0)
     rows = record.sweep.targets
     assert len(rows) == 6 and all(1 <= len(r.task) <= 4 for r in rows)
@@ -141,7 +144,6 @@ def test_scenario_run_compares_eas_with_both_baselines(quality, home, tmp_path):
 def test_scenarios_file_and_finetuning(quality, home, tmp_path):
     from nasbench_eval.runs import generative
     from nasbench_eval.runs.scenarios import read_scenarios
-    from nasbench_eval.runs.spec import RunSpec
 
     scenarios = tmp_path / "scenarios.csv"
     scenarios.write_text("task,budget\n3,40\n0+19,120\n")
@@ -157,24 +159,7 @@ def test_scenarios_file_and_finetuning(quality, home, tmp_path):
             read_scenarios(scenarios, 20)
     scenarios.write_text("task,budget\n3,40\n0+19,120\n")
     job = quality.description["job"]
-    cfg = {
-        **TINY,
-        "scenarios_file": str(scenarios),
-        "rea_queries": 2,
-        "finetune_epochs": 1,
-        "supernet_batches": 2,
-        "supernet_batch_size": 100,
-    }
-    spec = RunSpec(
-        "eas",
-        space="nats-sss",
-        dataset="cifar100",
-        estimator=f"supernet:{job}",
-        config=cfg,
-        home=str(home),
-        data_root=str(Path(job).parent),
-        verify=False,
-    )
+    spec = _run_spec(job, home, scenarios_file=str(scenarios), rea_queries=2, finetune_epochs=1)
     record, timing = generative.run(spec, 0)
     rows = record.sweep.targets
     assert [r.task for r in rows] == [[3], [0, 19]] and [r.target for r in rows] == [40.0, 120.0]
@@ -202,7 +187,6 @@ def test_finetuning_leaves_the_supernet_untouched(quality):
 
 def test_eas_runs_on_the_topology_space_too(home, tmp_path):
     from nasbench_eval.runs import generative
-    from nasbench_eval.runs.spec import RunSpec
 
     root = tmp_path / "data"
     synthetic.write_cifar100(root, train=200, test=200)
@@ -211,11 +195,7 @@ def test_eas_runs_on_the_topology_space_too(home, tmp_path):
         "nats-tss", "cifar100", out=root / "job", data_root=root, verify=False, progress=False,
         task_dropout=0.5, epochs=1,
     )  # fmt: skip
-    cfg = {**TINY, "scenarios": 3, "rea_queries": 2, "supernet_batches": 2, "supernet_batch_size": 100}
-    spec = RunSpec(
-        "eas", space="nats-tss", dataset="cifar100", estimator=f"supernet:{root / 'job'}", config=cfg,
-        home=str(home), data_root=str(root), verify=False,
-    )  # fmt: skip
+    spec = _run_spec(root / "job", home, space="nats-tss", scenarios=3, rea_queries=2)
     record, _ = generative.run(spec, 0)
     rows = record.sweep.targets
     assert len(rows) == 3 and all(r.arch.count("~") == 6 for r in rows)
