@@ -4,8 +4,9 @@ space; this mapping to the NB201 skeleton is ours (``nets/masked.py`` holds the 
 
 Single-level: one loss on training batches, ``CE + lambda * (size / size at the start +
 sum over levels of exp(-threshold))``, trains the weights (SGD), the unit scores and the
-three thresholds (SGD at their own learning rates, as MG_DARTS). ``lambda`` adapts after
-every epoch: doubled while the searched part is above its target size, halved once below.
+thresholds (SGD at their own learning rates, as MG_DARTS; projected into [0, 0.99] so that a
+unit's score can always cross its threshold again: MG_DARTS's surrogate is 0 beyond 1).
+``lambda`` adapts after every epoch: doubled while the searched part is above its target size, halved once below.
 
 Stages (ours, after MG_DARTS's memory-saving search): stage 1 trains the network up to the
 first NB201 stage through an auxiliary head and prunes its cells, then stage 2 (cells of
@@ -56,7 +57,7 @@ class MGAS(OneShotMethod):
         "score_lr": Option(1.0, "op and filter score learning rate (MG_DARTS: 1)", minimum=0),
         "threshold_lr": Option(0.1, "op and filter threshold learning rate", minimum=0),
         "weight_threshold_lr": Option(1e-3, "weight-level threshold learning rate", minimum=0),
-        "lambda0": Option(0.05, "initial weight of the size term", minimum=0),
+        "lambda0": Option(1e-3, "initial weight of the size term", minimum=0),
         "lambda_factor": Option(
             2.0, "lambda's factor per epoch (up above the target, down below)", minimum=1
         ),
@@ -166,7 +167,8 @@ class MGAS(OneShotMethod):
             logits = self.model(x, masks, stages=min(self.stage + 1, 3))
             ce = F.cross_entropy(logits, y)
             rel = self.relative_size(masks)
-            thresholds = sum(torch.exp(-t) for t in self.model.thresholds.values())
+            stages = list(self.searched_stages())
+            thresholds = sum(torch.exp(-t[stages]).sum() for t in self.model.thresholds.values())
             loss = ce + self.lam * (rel.float() + thresholds)
         if measure:
             self.saved_bytes = saved.bytes
@@ -177,6 +179,9 @@ class MGAS(OneShotMethod):
             nn.utils.clip_grad_norm_(self.model.weight_parameters(), self.config["grad_clip"])
         self.w_opt.step()
         self.u_opt.step()
+        with torch.no_grad():  # projected: a threshold stays where sigmoid(score) can still cross it
+            for t in self.model.thresholds.values():
+                t.clamp_(0.0, 0.99)
         return {
             "train_loss": ce.detach(),
             "train_accuracy": (logits.argmax(1) == y).float().mean().detach() * 100,
@@ -219,9 +224,10 @@ class MGAS(OneShotMethod):
         scores = torch.stack([cells[i].alpha[e, o + 1] for i, e, o in pruned])
         chosen = [pruned[j] for j in torch.argsort(scores, descending=True, stable=True)[:n].tolist()]
         # just above the threshold (sigmoid = threshold + 0.05, within (0.05, 0.99))
-        keep = min(max(float(self.model.thresholds["op"].detach()), 0.0) + 0.05, 0.99)
         with torch.no_grad():
             for i, e, o in chosen:
+                t = float(self.model.thresholds["op"][i // TSS_CELLS_PER_STAGE])
+                keep = min(max(t, 0.0) + 0.05, 0.99)
                 cells[i].pruned_ops[e, o + 1] = 0
                 cells[i].alpha[e, o + 1] = float(np.log(keep / (1 - keep)))
         return [(i, e, o + 1) for i, e, o in chosen]
@@ -255,7 +261,9 @@ class MGAS(OneShotMethod):
             **peak,
             "lambda": self.lam,
             "remaining": mask_counts(masks),
-            "thresholds": {k: round(float(v.detach()), 6) for k, v in self.model.thresholds.items()},
+            "thresholds": {
+                k: [round(float(x), 6) for x in v.detach()] for k, v in self.model.thresholds.items()
+            },
             **{f"{m}_M": v for m, v in sizes.items()},
             "target": {self.measure: self.target},
         }

@@ -3,7 +3,9 @@ to the NB201 skeleton is ours): every candidate op on every edge of every cell (
 every output channel of every cell conv (filter level) and every cell conv weight (weight
 level). A unit remains where ``sigmoid(score)`` exceeds its level's learnable threshold,
 through a step function whose backward pass is MG_DARTS's surrogate gradient, so both the
-scores and the thresholds learn. An edge's output is ``sum_op sigmoid(alpha) * mask * op(x)``.
+scores and the thresholds learn. Each level has a threshold per NB201 stage (ours: a staged
+search moves only the thresholds of the stages it searches). An edge's output is
+``sum_op sigmoid(alpha) * mask * op(x)``.
 
 The size of the remaining network is exact and differentiable: the stem, the reduction
 blocks and the head are constant (the topology space's cost model), and each remaining conv
@@ -146,8 +148,9 @@ class MaskedNB201(nn.Module):
         self.head = Head(c, classes, BNConfig())
         # auxiliary heads: a staged search trains the sub-network up to stage 1 or 2 alone
         self.aux_heads = nn.ModuleList(Head(TSS_CHANNELS * 2**s, classes, BNConfig()) for s in range(2))
-        # the three thresholds: a unit remains where sigmoid(score) > threshold
-        self.thresholds = nn.ParameterDict({level: nn.Parameter(torch.zeros(())) for level in LEVELS})
+        # a threshold per level and NB201 stage (a staged search moves only its stage's):
+        # a unit remains where sigmoid(score) > threshold
+        self.thresholds = nn.ParameterDict({level: nn.Parameter(torch.zeros(3)) for level in LEVELS})
         for cell in self.cells():
             cell.register_buffer("pruned_ops", torch.zeros(len(EDGES), len(OPS)))
 
@@ -157,7 +160,11 @@ class MaskedNB201(nn.Module):
     def masks(self) -> list[dict]:
         if self.fixed is not None:
             return self.fixed
-        return [cell.masks(self.thresholds, self.levels) for cell in self.cells()]
+        n = TSS_CELLS_PER_STAGE
+        return [
+            cell.masks({k: t[i // n] for k, t in self.thresholds.items()}, self.levels)
+            for i, cell in enumerate(self.cells())
+        ]
 
     fixed: list[dict] | None = None  # the masks of a pruned network (``from_arrays``)
 

@@ -39,6 +39,7 @@ def test_staged_search_records_stages_sizes_and_a_table_cell(home, images):
     for e in log:
         assert set(e["remaining"]) == {"op", "filter", "weight"} and e["params_M"] > 0
         assert e["target"] == {"params": 0.6}
+        assert all(0 <= t <= 0.99 for ts in e["thresholds"].values() for t in ts)
     assert record.final.arch.count("~") == 6 and 0 <= record.final.index < 15625
 
 
@@ -56,7 +57,7 @@ def test_regrowth_restores_exactly_the_highest_scored_pruned_units():
     assert len(chosen) == int(0.2 * 120)
     # the highest scores: every unit of cell 4 (alpha 4.xx), then the best of cell 3
     assert sorted(chosen) == sorted([(4, e, o) for e in range(6) for o in range(1, 5)])
-    keep = min(max(float(method.model.thresholds["op"].detach()), 0.0) + 0.05, 0.99)
+    keep = min(max(float(method.model.thresholds["op"][0].detach()), 0.0) + 0.05, 0.99)  # stage 1's
     for i, cell in enumerate(cells):
         for e in range(6):
             for o in range(5):

@@ -81,7 +81,7 @@ def test_masks_follow_the_thresholds_and_gradients_reach_scores_and_thresholds()
     loss.backward()
     assert net.cells()[0].alpha.grad.abs().sum() > 0
     assert all(
-        net.thresholds[level].grad is not None and net.thresholds[level].grad != 0
+        net.thresholds[level].grad is not None and net.thresholds[level].grad.abs().sum() > 0
         for level in ("op", "filter", "weight")
     )
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.cells()[3].weight_scores.values())
@@ -115,3 +115,11 @@ def test_levels_select_the_ablation():
     assert mask_counts(net.masks())["filter"] == 5 * 6 * 2 * (16 + 32 + 64)
     with pytest.raises(ValueError, match="unknown MGAS levels"):
         MaskedNB201(10, 32, levels=("op", "kernel"))
+
+
+def test_each_stage_has_its_own_thresholds():
+    net = MaskedNB201(10, 32)
+    with torch.no_grad():
+        net.thresholds["op"][1] = 0.99  # stage 2's op units all go; stages 1 and 3 keep theirs
+    counts = [int(m["op"][:, 1:].sum()) for m in net.masks()]
+    assert counts == [24] * 5 + [0] * 5 + [24] * 5
