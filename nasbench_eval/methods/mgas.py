@@ -6,7 +6,9 @@ Single-level: one loss on training batches, ``CE + lambda * (size / size at the 
 sum over levels of exp(-threshold))``, trains the weights (SGD), the unit scores and the
 thresholds (SGD at their own learning rates, as MG_DARTS; projected into [0, 0.99] so that a
 unit's score can always cross its threshold again: MG_DARTS's surrogate is 0 beyond 1).
-``lambda`` adapts after every epoch: doubled while the searched part is above its target size, halved once below.
+``lambda`` follows the size every step: x (1 + lambda_rate) while the searched part is
+above its target size, / (1 + lambda_rate) below (ours; MG_DARTS adapts it every second
+epoch from counts of pruned ops, too slowly for searches of a few epochs per stage).
 
 Stages (ours, after MG_DARTS's memory-saving search): stage 1 trains the network up to the
 first NB201 stage through an auxiliary head and prunes its cells, then stage 2 (cells of
@@ -58,8 +60,8 @@ class MGAS(OneShotMethod):
         "threshold_lr": Option(0.1, "op and filter threshold learning rate", minimum=0),
         "weight_threshold_lr": Option(1e-3, "weight-level threshold learning rate", minimum=0),
         "lambda0": Option(1e-3, "initial weight of the size term", minimum=0),
-        "lambda_factor": Option(
-            2.0, "lambda's factor per epoch (up above the target, down below)", minimum=1
+        "lambda_rate": Option(
+            0.01, "lambda's change per step (x (1 + rate) above the target, / (1 + rate) below)", minimum=0
         ),
         "regrow": Option(
             0.2, "share of earlier stages' pruned op units regrown per epoch", minimum=0, maximum=1
@@ -182,6 +184,9 @@ class MGAS(OneShotMethod):
         with torch.no_grad():  # projected: a threshold stays where sigmoid(score) can still cross it
             for t in self.model.thresholds.values():
                 t.clamp_(0.0, 0.99)
+        # lambda follows the size every step: up while above the target share, down below
+        rate = 1 + self.config["lambda_rate"]
+        self.lam = self.lam * rate if float(rel.detach()) > self.share else self.lam / rate
         return {
             "train_loss": ce.detach(),
             "train_accuracy": (logits.argmax(1) == y).float().mean().detach() * 100,
@@ -196,9 +201,6 @@ class MGAS(OneShotMethod):
                 cell.pruned_ops.copy_(torch.maximum(cell.pruned_ops, 1 - m["op"]))
             rel = float(self.relative_size(self.model.masks()))
         above = rel > self.share
-        self.lam = (
-            self.lam * self.config["lambda_factor"] if above else self.lam / self.config["lambda_factor"]
-        )
         self.stage_epoch += 1
         last = self.stage == STAGES - 1
         budget = epochs - epoch if last else max(1, epochs // STAGES) - self.stage_epoch
