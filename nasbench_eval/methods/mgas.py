@@ -57,8 +57,10 @@ class MGAS(OneShotMethod):
         "weight_decay": Option(3e-4, "weight SGD weight decay", minimum=0),
         "grad_clip": Option(5.0, "clip the weight gradient norm (0: off)", minimum=0),
         "score_lr": Option(1.0, "op and filter score learning rate (MG_DARTS: 1)", minimum=0),
-        "threshold_lr": Option(0.1, "op and filter threshold learning rate", minimum=0),
-        "weight_threshold_lr": Option(1e-3, "weight-level threshold learning rate", minimum=0),
+        # MG_DARTS: 0.1 and 0.001; ours are one threshold per level and stage, shared by every
+        # unit of it, whose summed surrogate gradients are far larger: 100x smaller rates
+        "threshold_lr": Option(1e-3, "op and filter threshold learning rate", minimum=0),
+        "weight_threshold_lr": Option(1e-5, "weight-level threshold learning rate", minimum=0),
         "lambda0": Option(1e-3, "initial weight of the size term", minimum=0),
         "lambda_rate": Option(
             0.01, "lambda's change per step (x (1 + rate) above the target, / (1 + rate) below)", minimum=0
