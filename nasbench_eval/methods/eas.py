@@ -89,10 +89,13 @@ class EAS(SGNAS):
         lo, hi = (int(v) for v in self.config["task_superclasses"])
         return random_tasks(rng, n, self.groups, (lo, min(hi, self.groups)))
 
-    def _view(self, quality, task_row: np.ndarray):
+    def task_view(self, quality, task_row: np.ndarray):
+        """The supernet's view of one task (multi-hot row), cached: training and REA share it."""
+        from ..data.tasks import class_mask  # torch: only when a run starts
+
         key = tuple(int(g) for g in np.flatnonzero(task_row))
         if key not in self._views:
-            self._views[key] = quality.for_task(np.isin(quality.groups, key))
+            self._views[key] = quality.for_task(class_mask(quality.groups, key))
         return self._views[key]
 
     def _quality_loss(self, quality):
@@ -102,7 +105,7 @@ class EAS(SGNAS):
             rows = task.numpy()
             total = 0.0
             for i in range(min(per_step, soft.shape[0])):
-                total = total + self._view(quality, rows[i]).straight_through_loss(soft[i : i + 1], 1)
+                total = total + self.task_view(quality, rows[i]).straight_through_loss(soft[i : i + 1], 1)
             return total / per_step
 
         return loss

@@ -82,9 +82,18 @@ class MaskedCell(nn.Module):
             }
         return out
 
+    def fixed_masks(self) -> dict:
+        """A pruned network's masks (``MaskedNB201.from_arrays`` registers them as buffers)."""
+        return {
+            "op": self.fixed_op,
+            "filter": {k: getattr(self, f"fixed_filter_{k}") for k in self.convs},
+            "weight": {k: getattr(self, f"fixed_weight_{k}") for k in self.convs},
+        }
+
     def forward(self, x: torch.Tensor, m: dict) -> torch.Tensor:
         # a pruned network (``from_arrays``) is discrete: each remaining op adds its output
         gate = m["op"] if self.discrete else torch.sigmoid(self.alpha) * m["op"]  # (edges, ops)
+        alive = (m["op"] > 0).tolist()  # one host read per cell, not one per op
         nodes, relus = [x], {}
         for to in range(1, NUM_NODES):
             total = 0
@@ -93,7 +102,7 @@ class MaskedCell(nn.Module):
                     continue
                 h = nodes[src]
                 for o, op in enumerate(OPS):
-                    if op == "none" or not bool(m["op"][e, o]):
+                    if op == "none" or not alive[e][o]:
                         continue  # a pruned op costs nothing
                     if op == "skip_connect":
                         y = h
@@ -158,15 +167,13 @@ class MaskedNB201(nn.Module):
         return [cell for stage in self.stages for cell in stage]
 
     def masks(self) -> list[dict]:
-        if self.fixed is not None:
-            return self.fixed
+        if self.cells()[0].discrete:  # a pruned network: its masks are buffers
+            return [cell.fixed_masks() for cell in self.cells()]
         n = TSS_CELLS_PER_STAGE
         return [
             cell.masks({k: t[i // n] for k, t in self.thresholds.items()}, self.levels)
             for i, cell in enumerate(self.cells())
         ]
-
-    fixed: list[dict] | None = None  # the masks of a pruned network (``from_arrays``)
 
     def to_arrays(self, meta: dict) -> dict[str, np.ndarray]:
         """The current hard masks as the arrays of a mask file (bool; ``meta`` as JSON text)."""
@@ -186,7 +193,6 @@ class MaskedNB201(nn.Module):
         """The pruned network of a mask file, discrete (each remaining op adds its output), with
         the benchmark's BatchNorm (affine, running statistics): for training from scratch."""
         net = cls(classes, resolution, bn=bn or BNConfig())
-        fixed = []
         for i, cell in enumerate(net.cells()):
             cell.discrete = True
 
@@ -199,28 +205,13 @@ class MaskedNB201(nn.Module):
                     raise ValueError(f"{key}: shape {a.shape}, the network needs {tuple(like.shape)}")
                 return torch.as_tensor(a.astype(np.float32))
 
-            m = {"op": get("op", cell.alpha), "filter": {}, "weight": {}}
+            cell.register_buffer("fixed_op", get("op", cell.alpha))
             for key in cell.convs:
-                m["filter"][key] = get(f"{key}/filter", cell.filter_scores[key])
-                m["weight"][key] = get(f"{key}/weight", cell.weight_scores[key])
-            for j, t in enumerate([m["op"], *m["filter"].values(), *m["weight"].values()]):
-                cell.register_buffer(f"fixed_{j}", t)
-            fixed.append(m)
+                cell.register_buffer(f"fixed_filter_{key}", get(f"{key}/filter", cell.filter_scores[key]))
+                cell.register_buffer(f"fixed_weight_{key}", get(f"{key}/weight", cell.weight_scores[key]))
         for p in (q for ps in net.unit_parameters().values() for q in ps):
             p.requires_grad_(False)
-        net.fixed = fixed
         return net
-
-    def _apply(self, fn, *args, **kwargs):  # keep the fixed masks on the buffers' device
-        out = super()._apply(fn, *args, **kwargs)
-        if self.fixed is not None:
-            for cell, m in zip(self.cells(), self.fixed, strict=True):
-                tensors = [getattr(cell, f"fixed_{j}") for j in range(1 + 2 * len(cell.convs))]
-                m["op"] = tensors[0]
-                n = len(cell.convs)
-                m["filter"] = dict(zip(cell.convs, tensors[1 : 1 + n], strict=True))
-                m["weight"] = dict(zip(cell.convs, tensors[1 + n :], strict=True))
-        return out
 
     def forward(self, x: torch.Tensor, masks: list[dict] | None = None, stages: int = 3) -> torch.Tensor:
         """Logits of the network up to ``stages`` (1-3; below 3 through that stage's auxiliary

@@ -70,6 +70,18 @@ def build(spec: RunSpec, seed: int = 0):
     return protocol, config, constraint, targets, quality
 
 
+def trained(spec: RunSpec, seed: int, checkpoint: Path | None, stop_after_epochs=None, before_fit=None):
+    """Everything a generative runner needs, its method fitted (resumably):
+    (protocol, config, constraint, targets, quality, bench, method, log, training seconds).
+    ``before_fit(config, quality)`` runs first (e.g. reading a scenarios file: fail before training)."""
+    protocol, config, constraint, targets, quality = build(spec, seed)
+    if before_fit is not None:
+        before_fit(config, quality)
+    method = get_method(spec.method)(spec.search_space(), seed, **config)
+    log, seconds = fit_resumable(method, quality, constraint, checkpoint, stop_after_epochs)
+    return protocol, config, constraint, targets, quality, benchmark(spec), method, log, seconds
+
+
 def fit_resumable(method, quality, constraint, checkpoint: Path | None, stop_after_epochs=None):
     """``method.fit`` from the checkpoint if there is one, saving it after every epoch;
     returns (log, seconds)."""
@@ -122,12 +134,10 @@ def run(
 
         return scenarios.run(spec, seed, checkpoint, stop_after_epochs=stop_after_epochs)
     start = time.perf_counter()
-    protocol, config, constraint, targets, quality = build(spec, seed)
-    bench = benchmark(spec)
-    space = spec.search_space()
-    method_cls = get_method(spec.method)
-    method = method_cls(space, seed, **config)
-    log, t_train = fit_resumable(method, quality, constraint, checkpoint, stop_after_epochs)
+    protocol, config, constraint, targets, quality, bench, method, log, t_train = trained(
+        spec, seed, checkpoint, stop_after_epochs
+    )
+    method_cls = type(method)
     t_gen = time.perf_counter()
     archs = method.generate(targets, constraint)
     t_gen = time.perf_counter() - t_gen

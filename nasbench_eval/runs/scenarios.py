@@ -21,12 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.sweep import sweep_summary
+from ..data.tasks import class_mask
+from ..errors import NasbenchEvalError
 from ..methods import get_method
 from ..records import RunRecord, TargetRow
 from ..spaces.subspace import SubSpace
-from .generative import build, fit_resumable, sweep_record
+from .generative import sweep_record, trained
 from .multi_trial import BudgetLimit, run_search
-from .spec import RunSpec, benchmark, report_metrics
+from .spec import RunSpec, report_metrics
 
 
 def run(
@@ -37,14 +39,19 @@ def run(
     stop_after_epochs: int | None = None,
 ) -> tuple[RunRecord, dict]:
     start = time.perf_counter()
-    protocol, config, constraint, grid, quality = build(spec, seed)
-    bench = benchmark(spec)
+    given: list = []
+
+    def read_file(config, quality):  # a bad scenarios file fails before the generator trains
+        groups = getattr(quality, "groups", None)  # None: the method's fit says what is wrong
+        if config.get("scenarios_file") and groups is not None:
+            given.append(read_scenarios(config["scenarios_file"], int(np.max(groups)) + 1))
+
+    protocol, config, constraint, grid, quality, bench, method, log, t_train = trained(
+        spec, seed, checkpoint, stop_after_epochs, before_fit=read_file
+    )
     space = spec.search_space()
-    method_cls = get_method(spec.method)
-    method = method_cls(space, seed, **config)
-    log, t_train = fit_resumable(method, quality, constraint, checkpoint, stop_after_epochs)
-    if config.get("scenarios_file"):
-        tasks, budgets = read_scenarios(config["scenarios_file"], method.groups)
+    if given:
+        tasks, budgets = given[0]
     else:
         rng = np.random.default_rng(seed + 1_000_003)
         budgets = rng.choice(grid, config["scenarios"])
@@ -55,14 +62,13 @@ def run(
     t_gen = time.perf_counter() - t_gen
     everything = method.generate(budgets, constraint)  # the all-task baseline
     report, report_split = _report_estimator(quality)
-    views: dict = {}
+    views: dict = {}  # the report split's task views (the method caches the search split's)
     rows, rea_seconds, finetune_seconds = [], [], []
     for i in range(n):
         key = tuple(int(g) for g in np.flatnonzero(tasks[i]))
         if key not in views:
-            classes = np.isin(quality.groups, key)
-            views[key] = (quality.for_task(classes), report.for_task(classes))
-        search_view, view = views[key]
+            views[key] = report.for_task(class_mask(quality.groups, key))
+        search_view, view = method.task_view(quality, tasks[i]), views[key]
         baselines = {"all_task": _scored(bench, constraint, view, everything[i])}
         if config["rea_queries"]:
             began = time.perf_counter()
@@ -142,8 +148,6 @@ def read_scenarios(path, groups: int) -> tuple[np.ndarray, np.ndarray]:
     """(tasks (n, groups) multi-hot, budgets (n,)) from a 'task,budget' CSV; one-line errors."""
     import csv
 
-    from ..errors import NasbenchEvalError
-
     path = Path(path)
     if not path.is_file():
         raise NasbenchEvalError(f"scenarios file {path} does not exist")
@@ -171,11 +175,9 @@ def read_scenarios(path, groups: int) -> tuple[np.ndarray, np.ndarray]:
 def _report_estimator(quality):
     """The estimator every scenario is scored with: the x-test half where the dataset has one
     (the generator and REA only ever see x-valid batches), else the search batches."""
-    from ..errors import NasbenchEvalError
-
     try:
         return quality.on_split("x-test"), "x-test"
-    except (NasbenchEvalError, AttributeError):
+    except NasbenchEvalError:
         return quality, "x-valid (the search batches: this dataset has no x-test)"
 
 
@@ -193,8 +195,6 @@ def _scored(bench, constraint, view, arch) -> dict:
 def _search(space, constraint, search_view, view, budget, config, seed, bench) -> dict:
     """REA over the archs within the budget (the generator's tolerance), searching on the task's
     x-valid view; its pick is scored on the report view like every other arch."""
-    from ..methods import get_method
-
     feasible = constraint.by_code <= budget * 1.05
     if not feasible.any():
         return {"arch": None, "achieved": None, "task_accuracy": None, "search_accuracy": None}

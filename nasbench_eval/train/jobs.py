@@ -74,9 +74,10 @@ def train_network(
     sp = get_space(space)
     if (arch is None) == (arch_file is None):
         raise NasbenchEvalError("give one of --arch and --arch-file")
-    pruned = None
+    masks = None
     if arch_file is not None:
-        pruned, arch_str = _pruned_network(sp, Path(arch_file), dataset)
+        masks, described = _read_mask_file(sp, Path(arch_file), dataset)
+        arch_str = f"masks:{Path(arch_file).name}"
     else:
         arch_str = sp.format(sp.to_arch(arch))
     rec = get_recipe(recipe).with_epochs(epochs)
@@ -91,12 +92,12 @@ def train_network(
         "seed": seed,
         "limit_train": limit_train,
         "bf16": bf16 if bf16 is not None else device.startswith("cuda"),
-        **({"arch_file": pruned[1]} if pruned else {}),
+        **({"arch_file": described} if masks is not None else {}),
     }
     _prepare(out, resume, overwrite)
     splits = load_splits(dataset, data_root, splits_dir, verify=verify)
     torch.manual_seed(seed)  # the initial weights too come from the seed
-    model = pruned[0]() if pruned else build_network(sp, arch_str, dataset)
+    model = _masked_network(masks, dataset) if masks is not None else build_network(sp, arch_str, dataset)
     trainer = Trainer(
         model,
         rec,
@@ -132,17 +133,24 @@ def train_network(
     return result
 
 
-def _pruned_network(space, path: Path, dataset: str):
-    """((a builder of the pruned network), the file's description), checked before any
-    training; the arch string is the mask file's projected cell (for the job's config)."""
-    import hashlib
+def _masked_network(masks: dict, dataset: str):
+    """The pruned NB201 network of a mask file's arrays (benchmark BatchNorm, discrete)."""
+    from ..datasets import get_dataset
+    from ..nets.masked import MaskedNB201
+
+    d = get_dataset(dataset)
+    return MaskedNB201.from_arrays(masks, d.num_classes, d.resolution)
+
+
+def _read_mask_file(space, path: Path, dataset: str) -> tuple[dict, dict]:
+    """(the mask arrays, the file's description for the job's config), checked before any
+    training: one-line errors for a wrong space, a missing, corrupt or mis-shaped file."""
     import json
     import zipfile
 
     import numpy as np
 
-    from ..datasets import get_dataset
-    from ..nets.masked import MaskedNB201
+    from ..bench.importers import source_md5
 
     if space.name != "nats-tss":
         raise NasbenchEvalError(f"--arch-file holds an NB201 (nats-tss) mask file, not a {space.name} arch")
@@ -152,24 +160,23 @@ def _pruned_network(space, path: Path, dataset: str):
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
         meta = json.loads(str(arrays.pop("meta")))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
-        raise NasbenchEvalError(f"{path} is not an MGAS mask file ({e})") from None
-    d = get_dataset(dataset)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        raise NasbenchEvalError(f"{path} is not an MGAS mask file (seed-NNNN.masks.npz)") from None
     try:  # checks every mask's shape
         with torch.no_grad():
-            net = MaskedNB201.from_arrays(arrays, d.num_classes, d.resolution)
+            net = _masked_network(arrays, dataset)
             counted = {m: float(net.size(m, dataset)) for m in ("params", "flops")}
     except ValueError as e:
         raise NasbenchEvalError(f"{path}: {e}") from None
-    desc = {
+    described = {
         "path": str(path),
-        "md5": hashlib.md5(path.read_bytes()).hexdigest(),
+        "md5": source_md5(path),
         "searched_on": meta.get("dataset"),
         "params_M": counted["params"],
         "flops_M": counted["flops"],
         "cell": meta.get("cell"),
     }
-    return (lambda: MaskedNB201.from_arrays(arrays, d.num_classes, d.resolution), desc), f"masks:{path.name}"
+    return arrays, described
 
 
 def sample_path(space):
