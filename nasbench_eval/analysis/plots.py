@@ -323,3 +323,39 @@ def scenario_plot(records: list[RunRecord], path: Path, stamp: str | None = None
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     _finish(fig, path, "Task accuracy vs budget (inherited supernet weights)", stamp)
+
+
+def trained_plot(points: list[dict], path: Path, ylabel: str, stamp: str | None = None) -> None:
+    """Networks trained with one recipe: accuracy vs parameters, a colour per group (MGAS at
+    its targets, the weight-sharing cells, the best table cells of the same size). Each point:
+    ``{"group", "label", "params_M", "accuracy"}``."""
+    path = Path(path)
+    _check_suffix(path)
+    if not points:
+        raise UnknownNameError("no trained networks to plot")
+    fig, axes = _panels(1, 6.4, 4.4)
+    ax = axes[0]
+    groups = list(dict.fromkeys(p["group"] for p in points))
+    for i, group in enumerate(groups):
+        pts = sorted((p for p in points if p["group"] == group), key=lambda p: p["params_M"])
+        ax.plot(
+            [p["params_M"] for p in pts],
+            [p["accuracy"] for p in pts],
+            marker="os^Dv"[i % 5],
+            ls="-" if len(pts) > 1 else "none",
+            color=f"C{i}",
+            label=group,
+        )
+        for p in pts:
+            ax.annotate(
+                p["label"],
+                (p["params_M"], p["accuracy"]),
+                fontsize=6,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+    ax.set_xlabel("parameters (M, exact)")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    _finish(fig, path, "Accuracy vs parameters: networks trained with one recipe", stamp)

@@ -74,6 +74,13 @@ def row_title(r: RunRecord) -> str:
         tags.append("oracle estimator")
     elif r.kind == "one-shot":  # supernet searches differ by their length (NATS: 100 epochs)
         tags.append(f"{r.budget.used:g} epoch" + ("s" if r.budget.used != 1 else ""))
+        if r.config.get("limit_train"):
+            tags.append(f"first {r.config['limit_train']:,} images")
+    for measure in ("params", "flops"):  # size-targeted searches (MGAS)
+        if r.config.get(f"target_{measure}") is not None:
+            tags.append(f"{measure} target {r.config[f'target_{measure}']:g} M")
+    if r.config.get("levels") not in (None, "all"):
+        tags.append(f"levels {r.config['levels']}")
     elif r.kind == "generative" and r.estimator.get("kind") not in (None, "supernet"):
         tags.append(f"{r.estimator['kind']} estimator, ours")
     if r.kind == "space-learning":

@@ -185,6 +185,12 @@ class OneShotMethod(Method):
     options: ClassVar[dict[str, Option]] = {
         "epochs": Option(100, "search epochs (NATS protocol: 100)", minimum=1),
         "batch_size": Option(64, "images per weight step and per arch step", minimum=1),
+        "limit_train": Option(
+            None,
+            "search on the first N images of each search part only (quick checks)",
+            minimum=1,
+            types=(int,),
+        ),
     }
 
     def __init__(self, space: SearchSpace, seed: int, **config):

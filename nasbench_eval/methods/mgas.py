@@ -2,22 +2,28 @@
 learned remaining ratios, in stages. The official code (lxy12357/MG_DARTS) covers the DARTS
 space; this mapping to the NB201 skeleton is ours (``nets/masked.py`` holds the units).
 
-Single-level: one loss on training batches, ``CE + lambda * (size / size at the start +
-sum over levels of exp(-threshold))``, trains the weights (SGD), the unit scores and the
-thresholds (SGD at their own learning rates, as MG_DARTS; projected into [0, 0.99] so that a
-unit's score can always cross its threshold again: MG_DARTS's surrogate is 0 beyond 1).
-``lambda`` follows the size every step: x (1 + lambda_rate) while the searched part is
-above its target size, / (1 + lambda_rate) below (ours; MG_DARTS adapts it every second
-epoch from counts of pruned ops, too slowly for searches of a few epochs per stage).
+Single-level: one loss on training batches, ``CE + sum over the searched NB201 stages of
+lambda_s * (the stage's size / its size at the start + sum over levels of exp(-threshold))``,
+trains the weights (SGD), the unit scores and the thresholds (SGD at their own learning
+rates, as MG_DARTS; projected into [0, 0.99] so that a unit's score can always cross its
+threshold again: MG_DARTS's surrogate is 0 beyond 1). Each stage's ``lambda_s`` follows its
+size every step: x (1 + lambda_rate) while the stage is above its target share, / (1 +
+lambda_fall x lambda_rate) below (ours; MG_DARTS adapts one lambda every second epoch from
+counts of pruned ops, too slowly for searches of a few epochs per stage, and one lambda for
+all stages kept pruning a stage that had met its share).
 
 Stages (ours, after MG_DARTS's memory-saving search): stage 1 trains the network up to the
 first NB201 stage through an auxiliary head and prunes its cells, then stage 2 (cells of
 stage 2, earlier cells re-pruned and regrown), stage 3, and a last stage over the whole
-network. A stage ends when its cells reach the target share of their starting size, or when
-its epochs (``epochs // 4``, the last stage the rest) run out. After every epoch the op units
-whose mask is 0 are pruned for good (their scores no longer matter); in stages after the
-first, ``regrow`` x the pruned op units of earlier stages, those with the highest score,
-are restored with their score set just above the threshold.
+network. A stage ends in the step its cells reach the target share of their starting size,
+or after ``epochs // 4`` epochs' worth of steps (the last stage runs to the end). Scores
+that sit together cross a rising threshold together, so a stage can end far below its share:
+its pruned op units are then refilled, highest score first, while it stays within the share;
+and every step a stage spends below its share zeroes its scores' and thresholds' momentum,
+which would carry the pruning on (ours). At a stage's end and after every epoch the op
+units whose mask is 0 are pruned for good (their scores no longer matter); in stages 2-3,
+``regrow`` x the pruned op units of earlier stages, those with the highest score, are
+restored with their score set just above the threshold.
 
 The answer for the table is the op level projected to an NB201 cell: per edge, the op with
 the highest mean ``sigmoid(alpha) * mask`` over the 15 cells (``none`` where every op of an
@@ -61,10 +67,11 @@ class MGAS(OneShotMethod):
         # unit of it, whose summed surrogate gradients are far larger: 100x smaller rates
         "threshold_lr": Option(1e-3, "op and filter threshold learning rate", minimum=0),
         "weight_threshold_lr": Option(1e-5, "weight-level threshold learning rate", minimum=0),
-        "lambda0": Option(1e-3, "initial weight of the size term", minimum=0),
+        "lambda0": Option(1e-2, "initial weight of the size term (each NB201 stage its own)", minimum=0),
         "lambda_rate": Option(
-            0.01, "lambda's change per step (x (1 + rate) above the target, / (1 + rate) below)", minimum=0
+            0.03, "each stage's lambda: x (1 + rate) per step while the stage is above its share", minimum=0
         ),
+        "lambda_fall": Option(10.0, "below its share: / (1 + lambda_fall x rate) per step (ours)", minimum=0),
         "regrow": Option(
             0.2, "share of earlier stages' pruned op units regrown per epoch", minimum=0, maximum=1
         ),
@@ -84,11 +91,9 @@ class MGAS(OneShotMethod):
             )
         self.measure = "params" if targets[0] == "target_params" else "flops"
         self.target = float(self.config[targets[0]])
-        self.stage, self.stage_epoch, self.lam = (
-            (0 if self.config["staged"] else STAGES - 1),
-            0,
-            self.config["lambda0"],
-        )
+        self.stage, self.stage_steps = (0 if self.config["staged"] else STAGES - 1), 0
+        self.stage_budget = math.inf  # steps per stage (epochs // 4 epochs), known at the first epoch
+        self.lam = [float(self.config["lambda0"])] * 3  # one per NB201 stage
         self.model = None
         self.ran_stage = self.stage
         self.saved_bytes = None
@@ -138,6 +143,7 @@ class MGAS(OneShotMethod):
 
     # -- search ------------------------------------------------------------------------------
     def begin_epoch(self, epoch: int, epochs: int, steps: int) -> None:
+        self.stage_budget = max(1, epochs // STAGES) * steps
         self.ran_stage = self.stage  # the stage this epoch searches (on_epoch may move on)
         self.saved_bytes = None
         if self.device.type == "cuda":
@@ -152,11 +158,13 @@ class MGAS(OneShotMethod):
         """The NB201 stages (0-2) whose cells the current search stage prunes."""
         return range(3) if self.stage == STAGES - 1 else range(self.stage + 1)
 
-    def relative_size(self, masks):
-        """The searched cells' remaining cost over their starting cost (differentiable)."""
-        stages = self.searched_stages()
-        size = sum(self.model.stage_size(s, self.measure, masks) for s in stages)
-        return size / sum(self.stage_start[s] for s in stages)
+    def relative_sizes(self, masks) -> dict:
+        """Per searched NB201 stage: its cells' remaining cost over their starting cost
+        (differentiable)."""
+        return {
+            s: self.model.stage_size(s, self.measure, masks) / self.stage_start[s]
+            for s in self.searched_stages()
+        }
 
     def weight_step(self, x, y) -> dict:
         import torch
@@ -170,10 +178,12 @@ class MGAS(OneShotMethod):
             masks = self.model.masks()
             logits = self.model(x, masks, stages=min(self.stage + 1, 3))
             ce = F.cross_entropy(logits, y)
-            rel = self.relative_size(masks)
-            stages = list(self.searched_stages())
-            thresholds = sum(torch.exp(-t[stages]).sum() for t in self.model.thresholds.values())
-            loss = ce + self.lam * (rel.float() + thresholds)
+            rel = self.relative_sizes(masks)
+            size_term = sum(
+                self.lam[s] * (r.float() + sum(torch.exp(-t[s]) for t in self.model.thresholds.values()))
+                for s, r in rel.items()
+            )
+            loss = ce + size_term
         if measure:
             self.saved_bytes = saved.bytes
         self.w_opt.zero_grad(set_to_none=True)
@@ -186,30 +196,105 @@ class MGAS(OneShotMethod):
         with torch.no_grad():  # projected: a threshold stays where sigmoid(score) can still cross it
             for t in self.model.thresholds.values():
                 t.clamp_(0.0, 0.99)
-        # lambda follows the size every step: up while above the target share, down below
-        rate = 1 + self.config["lambda_rate"]
-        self.lam = self.lam * rate if float(rel.detach()) > self.share else self.lam / rate
+        # each stage's lambda follows its size every step: up while above the share, down faster below
+        rate, fall = self.config["lambda_rate"], self.config["lambda_fall"]
+        above = {s: float(r.detach()) > self.share for s, r in rel.items()}
+        for s, up in above.items():
+            self.lam[s] = self.lam[s] * (1 + rate) if up else self.lam[s] / (1 + fall * rate)
+        for s, up in above.items():  # below its share a stage stops where it is (no momentum)
+            if not up:
+                self.brake(s)
+        self.stage_steps += 1
+        last = self.stage == STAGES - 1
+        if not last and (not above[self.stage] or self.stage_steps >= self.stage_budget):
+            self.next_stage()  # its share met, or its steps spent: the next stage starts now
         return {
             "train_loss": ce.detach(),
             "train_accuracy": (logits.argmax(1) == y).float().mean().detach() * 100,
         }
 
-    def on_epoch(self, epoch: int, epochs: int) -> None:
+    def prune_for_good(self) -> None:
+        """Op units whose mask is 0 now stay pruned (their scores no longer matter)."""
         import torch
 
         with torch.no_grad():
-            masks = self.model.masks()
-            for cell, m in zip(self.model.cells(), masks, strict=True):
+            for cell, m in zip(self.model.cells(), self.model.masks(), strict=True):
                 cell.pruned_ops.copy_(torch.maximum(cell.pruned_ops, 1 - m["op"]))
-            rel = float(self.relative_size(self.model.masks()))
-        above = rel > self.share
-        self.stage_epoch += 1
-        last = self.stage == STAGES - 1
-        budget = epochs - epoch if last else max(1, epochs // STAGES) - self.stage_epoch
-        if not last and (not above or budget <= 0):
-            self.stage, self.stage_epoch = self.stage + 1, 0
-        if 0 < self.stage < STAGES - 1:
+
+    def next_stage(self) -> None:
+        """End the current stage (its share met, or its epochs spent): prune, refill an
+        overshoot, move on, regrow."""
+        self.prune_for_good()
+        self.refill(self.stage)
+        self.stage, self.stage_steps = self.stage + 1, 0
+        if self.stage < STAGES - 1:
             self.regrow_earlier()
+
+    def on_epoch(self, epoch: int, epochs: int) -> None:
+        self.prune_for_good()
+        if self.stage == STAGES - 1:
+            return
+        if 0 < self.stage:
+            self.regrow_earlier()
+
+    def refill(self, stage: int) -> list[tuple[int, int, int]]:
+        """Units whose scores sit together cross a rising threshold in the same step, so a stage
+        can end far below its share. Restore its pruned op units, highest score first, each
+        one only if the stage stays within its share (ours); returns them as (cell, edge, op)."""
+        import torch
+
+        from ..spaces.topology import TSS_CELLS_PER_STAGE
+
+        if stage >= 3:
+            return []
+        first = stage * TSS_CELLS_PER_STAGE
+        cells = self.model.cells()[first : first + TSS_CELLS_PER_STAGE]
+        limit = self.share * self.stage_start[stage]
+        restored = []
+        with torch.no_grad():
+            size = float(self.model.stage_size(stage, self.measure, self.model.masks()))
+            pruned = [
+                (i, e, o)
+                for i, c in enumerate(cells)
+                for e, o in (c.pruned_ops[:, 1:] > 0).nonzero().tolist()
+            ]
+            scores = [float(cells[i].alpha[e, o + 1]) for i, e, o in pruned]
+            keep = min(float(self.model.thresholds["op"][stage]) + 0.05, 0.99)
+            for j in sorted(range(len(pruned)), key=lambda j: -scores[j]):
+                if size >= limit:
+                    break
+                i, e, o = pruned[j]
+                cells[i].pruned_ops[e, o + 1] = 0
+                old = float(cells[i].alpha[e, o + 1])
+                cells[i].alpha[e, o + 1] = max(old, float(np.log(keep / (1 - keep))))
+                grown = float(self.model.stage_size(stage, self.measure, self.model.masks()))
+                if grown > limit:  # too large: pruned again
+                    cells[i].pruned_ops[e, o + 1], cells[i].alpha[e, o + 1] = 1, old
+                else:
+                    size = grown
+                    restored.append((first + i, e, o + 1))
+                    self._still(cells[i].alpha, (e, o + 1))
+            for t in self.model.thresholds.values():  # the stage's thresholds stop where they are
+                self._still(t, stage)
+        return restored
+
+    def brake(self, stage: int) -> None:
+        """Zero the momentum of an NB201 stage's unit scores and thresholds: a stage below its
+        share stops pruning at once (momentum would carry it far below; ours)."""
+        from ..spaces.topology import TSS_CELLS_PER_STAGE
+
+        first = stage * TSS_CELLS_PER_STAGE
+        for cell in self.model.cells()[first : first + TSS_CELLS_PER_STAGE]:
+            for p in (cell.alpha, *cell.filter_scores.values(), *cell.weight_scores.values()):
+                self._still(p, slice(None))
+        for t in self.model.thresholds.values():
+            self._still(t, stage)
+
+    def _still(self, param, index) -> None:
+        """Zero the optimiser's momentum of one entry (a restored unit, a stage's threshold)."""
+        buf = self.u_opt.state.get(param, {}).get("momentum_buffer")
+        if buf is not None:
+            buf[index] = 0
 
     def regrow_earlier(self) -> list[tuple[int, int, int]]:
         """Restore ``regrow`` x the pruned op units of the stages before the current one, those
@@ -260,10 +345,11 @@ class MGAS(OneShotMethod):
         if self.device.type == "cuda":
             peak = {"cuda_peak_MiB": round(torch.cuda.max_memory_allocated(self.device) / 2**20, 1)}
         return {
-            "stage": self.ran_stage + 1,
+            "stage": self.ran_stage + 1,  # at the epoch's start
+            "stage_end": self.stage + 1,  # at its end (a stage that meets its share ends mid-epoch)
             "activation_MiB": round((self.saved_bytes or 0) / 2**20, 3),  # first step, batch_size images
             **peak,
-            "lambda": self.lam,
+            "lambda": [round(x, 6) for x in self.lam],
             "remaining": mask_counts(masks),
             "thresholds": {
                 k: [round(float(x), 6) for x in v.detach()] for k, v in self.model.thresholds.items()
@@ -297,16 +383,13 @@ class MGAS(OneShotMethod):
             "w_opt": self.w_opt.state_dict(),
             "u_opt": self.u_opt.state_dict(),
             "stage": self.stage,
-            "stage_epoch": self.stage_epoch,
-            "lambda": self.lam,
+            "stage_steps": self.stage_steps,
+            "lambda": list(self.lam),
         }
 
     def load_state_dict(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
         self.w_opt.load_state_dict(state["w_opt"])
         self.u_opt.load_state_dict(state["u_opt"])
-        self.stage, self.stage_epoch, self.lam = (
-            int(state["stage"]),
-            int(state["stage_epoch"]),
-            float(state["lambda"]),
-        )
+        self.stage, self.stage_steps = int(state["stage"]), int(state["stage_steps"])
+        self.lam = [float(x) for x in state["lambda"]]

@@ -176,13 +176,15 @@ class MaskedNB201(nn.Module):
         ]
 
     def to_arrays(self, meta: dict) -> dict[str, np.ndarray]:
-        """The current hard masks as the arrays of a mask file (bool; ``meta`` as JSON text)."""
+        """The current hard masks as the arrays of a mask file (bool; ``meta`` as JSON text),
+        and each cell's op gates (sigmoid(alpha) x mask, what ``project`` reads)."""
         import json
 
         out = {"meta": np.array(json.dumps(meta))}
         with torch.no_grad():
-            for i, m in enumerate(self.masks()):
+            for i, (cell, m) in enumerate(zip(self.cells(), self.masks(), strict=True)):
                 out[f"cell{i:02d}/op"] = m["op"].cpu().numpy() > 0
+                out[f"cell{i:02d}/op_gate"] = (torch.sigmoid(cell.alpha) * m["op"]).cpu().numpy()
                 for key in m["filter"]:
                     out[f"cell{i:02d}/{key}/filter"] = m["filter"][key].cpu().numpy() > 0
                     out[f"cell{i:02d}/{key}/weight"] = m["weight"][key].cpu().numpy() > 0
@@ -270,8 +272,10 @@ def mask_counts(masks: list[dict]) -> dict[str, int]:
     return {"op": ops, "filter": filters, "weight": weights}
 
 
-def project(masks_or_alpha) -> tuple[int, ...]:
-    """The op level projected to an NB201 cell: per edge, the op with the highest mean
-    sigmoid(alpha) over the cells (``none`` included); ``masks_or_alpha``: (cells, 6, 5)."""
-    a = np.asarray(masks_or_alpha, np.float64)
-    return tuple(int(i) for i in a.mean(0).argmax(-1))
+def project(gates) -> tuple[int, ...]:
+    """The op level projected to an NB201 cell: per edge, the op with the highest mean gate
+    (sigmoid(alpha) x mask) over the cells; ``none`` only where every other op of the edge
+    is pruned in every cell (its gate is never masked, so it would win wherever the size term
+    has pruned the convs). ``gates``: (cells, 6, 5)."""
+    g = np.asarray(gates, np.float64).mean(0)[:, 1:]
+    return tuple(int(e.argmax()) + 1 if e.max() > 0 else 0 for e in g)

@@ -106,6 +106,10 @@ def test_mask_file_is_written_and_trains_from_scratch(home, images, tmp_path):
         3,
         3,
     )
+    from nasbench_eval.nets.masked import project
+
+    gates = np.stack([arrays[f"cell{i:02d}/op_gate"] for i in range(15)])
+    assert get_space("nats-tss").format(project(gates)) == meta["cell"]  # the projection, from the file
     net = MaskedNB201.from_arrays(arrays, 10, 32)
     assert float(net.size("params", "cifar10").detach()) == pytest.approx(meta["params_M"], rel=1e-12)
     result = train_network(
@@ -131,3 +135,76 @@ def test_arch_file_errors_are_one_line(tmp_path, images):
         with pytest.raises(NasbenchEvalError, match=match):
             train_network("nats-tss", arch, "cifar10", out=tmp_path / "j", data_root=images, verify=False,
                           arch_file=arch_file)  # fmt: skip
+
+
+def _stage_prunable(method, stage):
+    """Mark every non-none op unit of an NB201 stage pruned; returns its cells."""
+    cells = method.model.cells()[5 * stage : 5 * stage + 5]
+    with torch.no_grad():
+        for i, cell in enumerate(cells):
+            cell.pruned_ops[:, 1:] = 1
+            cell.alpha.copy_(torch.arange(30, dtype=torch.float32).view(6, 5) / 100 + i)
+    return cells
+
+
+def test_refill_restores_the_best_scored_units_within_the_share():
+    method = MGAS(get_space("nats-tss"), 0, **TINY)
+    method.build("cifar10-valid", "cpu")
+    _stage_prunable(method, 0)
+    limit = method.share * method.stage_start[0]
+    restored = method.refill(0)
+    with torch.no_grad():
+        size = float(method.model.stage_size(0, "params", method.model.masks()))
+    assert restored and size <= limit + 1e-12
+    # every unit left out would overshoot the share, and the restored ones are the best scored
+    # of those that fit, in score order
+    cells = method.model.cells()
+    left = [(i, e, o) for i in range(5) for e in range(6) for o in range(1, 5) if cells[i].pruned_ops[e, o]]
+    for i, e, o in left:
+        with torch.no_grad():
+            cells[i].pruned_ops[e, o] = 0
+            grown = float(method.model.stage_size(0, "params", method.model.masks()))
+            cells[i].pruned_ops[e, o] = 1
+        assert grown > limit or cells[i].alpha[e, o] < min(cells[a].alpha[b, c] for a, b, c in restored)
+    assert method.refill(2 + 1) == []  # the whole-network stage has nothing to refill
+
+
+def test_each_stage_lambda_follows_its_own_size_and_a_met_share_ends_the_stage():
+    method = MGAS(get_space("nats-tss"), 0, **TINY)
+    method.build("cifar10-valid", "cpu")
+    _stage_prunable(method, 0)
+    method.stage = 1
+    x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+    method.weight_step(x, y)
+    c = method.config
+    assert method.lam[0] == pytest.approx(c["lambda0"] / (1 + c["lambda_fall"] * c["lambda_rate"]))
+    assert method.lam[1] == pytest.approx(c["lambda0"] * (1 + c["lambda_rate"]))
+    assert method.lam[2] == c["lambda0"] and method.stage == 1  # stage 2 is still above its share
+    _stage_prunable(method, 1)
+    method.weight_step(x, y)
+    assert method.stage == 2  # stage 2 met its share in the step: stage 3 starts at once
+
+
+def test_limit_train_shortens_the_search_and_names_its_row(home, images):
+    from nasbench_eval.analysis.table import row_title
+
+    _, full = one_shot.run(_spec(home, images, batch_size=10), 0)
+    record, timing = one_shot.run(_spec(home, images, batch_size=10, limit_train=20), 0)
+    assert full["steps_per_epoch"] == 5 and timing["steps_per_epoch"] == 2  # 50 images, then 20
+    assert record.config["limit_train"] == 20
+    assert row_title(record) == "MGAS [4 epochs] [first 20 images] [params target 0.6 M]"
+
+
+def test_trained_plot_writes_a_figure(tmp_path):
+    from nasbench_eval.analysis.plots import trained_plot
+    from nasbench_eval.errors import UnknownNameError
+
+    pts = [
+        {"group": "MGAS", "label": "a", "params_M": 0.4, "accuracy": 60.0},
+        {"group": "MGAS", "label": "b", "params_M": 0.8, "accuracy": 65.0},
+        {"group": "cells", "label": "c", "params_M": 1.1, "accuracy": 70.0},
+    ]
+    trained_plot(pts, tmp_path / "p.png", "test accuracy (%)", "stamp")
+    assert (tmp_path / "p.png").stat().st_size > 10_000
+    with pytest.raises(UnknownNameError):
+        trained_plot([], tmp_path / "q.png", "y")

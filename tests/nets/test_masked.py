@@ -34,7 +34,8 @@ def test_size_of_a_one_op_per_edge_network_is_the_tables_exact_cost(net, measure
         set_cell(net, arch)
         want = model.const + sum(model.unary[e, o] for e, o in enumerate(arch))
         assert net.size(measure, "cifar10").item() == pytest.approx(want, rel=1e-12)
-        assert project(np.stack([c.alpha.detach().numpy() for c in net.cells()])) == tuple(arch)
+        gates = np.stack([np.eye(5)[list(arch)] * 0.7] * 15)  # the cell's ops kept, the rest pruned
+        assert project(gates) == tuple(arch)
 
 
 def test_size_counts_remaining_filters_and_weights(net):
@@ -123,3 +124,11 @@ def test_each_stage_has_its_own_thresholds():
         net.thresholds["op"][1] = 0.99  # stage 2's op units all go; stages 1 and 3 keep theirs
     counts = [int(m["op"][:, 1:].sum()) for m in net.masks()]
     assert counts == [24] * 5 + [0] * 5 + [24] * 5
+
+
+def test_projection_prefers_a_surviving_op_to_none():
+    gates = np.zeros((15, 6, 5))
+    gates[:, :, 0] = 0.9  # none: never masked
+    gates[:3, 0, 3] = 0.6  # edge 0: a conv survives in 3 cells
+    gates[:, 1, 1] = 0.2  # edge 1: skip everywhere, weak
+    assert project(gates) == (3, 1, 0, 0, 0, 0)
