@@ -83,6 +83,7 @@ def main() -> None:
     images = f"the first {limit:,}" if limit else "all 50,000"
     recipe = f"{a.recipe} recipe ({nets[0]['result']['epochs']} epochs), {images} CIFAR-10 training images"
     write_trained(a.out, nets, st.line, recipe, key)
+    write_searches(a.out, mgas, st.line)
     plots.trained_plot(
         [
             {"group": n["group"], "label": n["label"], "params_M": n["params_M"], "accuracy": n["accuracy"]}
@@ -220,6 +221,37 @@ def train(net: dict, a, limit: int | None) -> dict:
         limit_train=limit,
         arch_file=net.get("arch_file"),
     )
+
+
+def write_searches(out: Path, mgas: list, stamp_line: str) -> None:
+    """Per search and epoch: stages, lambdas, remaining units, exact size, the projection."""
+    from nasbench_eval.protocols import test_key
+
+    lines = [
+        f"<!-- {stamp_line} -->",
+        "",
+        "MGAS searches, per epoch (stage at the epoch's start -> end; a stage that meets its share "
+        "ends mid-epoch). lambda: one per NB201 stage. remaining: op units (of 360), filters (of "
+        "6,720), weights (of 1,612,800). Projection: the op level's NB201 cell, 200-epoch test "
+        "accuracy in the benchmark. Seconds: the epoch's wall clock on 2 cores.",
+        "",
+        "| target | epoch | stage | lambda | remaining op / filter / weight | params (M) | FLOPs (M) "
+        "| train acc. (%) | projection (table test) | s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for path, r in sorted(mgas, key=lambda pr: pr[1].config.get("target_params") or 0):
+        timing = json.loads(path.with_name(path.name.removesuffix(".json") + ".timing.json").read_text())
+        tk = test_key(r.space, DATASET)
+        target = ", ".join(f"{m} {v:g} M" for m, v in r.epochs[0]["target"].items())
+        for e, secs in zip(r.epochs, timing["epoch_seconds"], strict=True):
+            rem = e["remaining"]
+            lam = ", ".join(f"{x:.3g}" for x in e["lambda"])
+            lines.append(
+                f"| {target} | {e['epoch']} | {e['stage']} -> {e['stage_end']} | {lam} | "
+                f"{rem['op']} / {rem['filter']:,} / {rem['weight']:,} | {e['params_M']:.4f} | "
+                f"{e['flops_M']:.1f} | {e['train_accuracy']:.1f} | {e['index']} ({e[tk]}) | {secs:.0f} |"
+            )
+    (out / "searches.md").write_text("\n".join(lines) + "\n")
 
 
 def write_trained(out: Path, nets: list, stamp_line: str, recipe: str, key: str) -> None:
