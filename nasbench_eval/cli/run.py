@@ -85,6 +85,18 @@ class _RunCommand(click.Command):
     help="One-shot and generative methods: training epochs (the same as --set epochs=N) "
     "[default: the protocol's].",
 )
+@click.option(
+    "--target-params",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    help="MGAS: parameters (M) of the pruned network (the same as --set target_params=M).",
+)
+@click.option(
+    "--target-flops",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    help="MGAS: FLOPs (M) of the pruned network (the same as --set target_flops=M).",
+)
 @click.option("--out", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option(
     "--executor",
@@ -116,6 +128,8 @@ def run(
     config_file,
     overrides,
     epochs,
+    target_params,
+    target_flops,
     out,
     executor,
     workers,
@@ -140,8 +154,9 @@ def run(
     distributed.setup(device)
     limit, unit = parse_budget(budget)
     config = {**load_config_file(config_file), **parse_overrides(overrides)}
-    if epochs is not None:
-        config["epochs"] = epochs
+    for key, value in (("epochs", epochs), ("target_params", target_params), ("target_flops", target_flops)):
+        if value is not None:
+            config[key] = value
     spec = RunSpec(
         method,
         space,

@@ -86,9 +86,7 @@ class MGAS(OneShotMethod):
             raise NasbenchEvalError(f"MGAS searches the whole topology space (nats-tss), not {space.label}")
         targets = [k for k in ("target_params", "target_flops") if self.config[k] is not None]
         if len(targets) != 1:
-            raise NasbenchEvalError(
-                "mgas needs one size target: --set target_params=M or --set target_flops=M"
-            )
+            raise NasbenchEvalError("mgas needs one size target: --target-params M or --target-flops M")
         self.measure = "params" if targets[0] == "target_params" else "flops"
         self.target = float(self.config[targets[0]])
         self.stage, self.stage_steps = (0 if self.config["staged"] else STAGES - 1), 0

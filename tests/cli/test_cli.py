@@ -136,6 +136,11 @@ def test_costs_need_no_imported_data(tmp_path):
             "only the embedded default table is there",
         ),
         (["data", "import", "/does/not/exist.csv"], "does not exist"),
+        (["run", "--method", "rea", "--target-params", "0.4"], "unknown option(s) target_params"),
+        (
+            ["run", "--method", "mgas", "--target-params", "0.4", "--target-flops", "60"],
+            "mgas needs one size target",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
