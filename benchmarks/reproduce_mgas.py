@@ -37,6 +37,7 @@ SOURCES = ["../shared/data/nb201/tss_accuracy.csv"]
 ONESHOT = ROOT / "reports" / "oneshot" / "records"
 WS_RECORDS = [ONESHOT / "gpu-h200" / "darts-v1-3ep", ONESHOT / "gpu-h200" / "gdas-13ep"]
 DATASET = "cifar10"
+WS_GROUP = "weight-sharing cells (supernet searches)"
 
 
 def main() -> None:
@@ -86,12 +87,19 @@ def main() -> None:
     write_searches(a.out, mgas, st.line)
     plots.trained_plot(
         [
-            {"group": n["group"], "label": n["label"], "params_M": n["params_M"], "accuracy": n["accuracy"]}
+            {
+                "group": n["group"],
+                "label": n["label"],
+                "params_M": n["params_M"],
+                "accuracy": n["accuracy"],
+                "line": n["group"] != WS_GROUP,
+            }
             for n in nets
         ],
         a.out / "accuracy_params.png",
-        f"test accuracy (%) after training\n{recipe}, seed {a.seed}",
+        "CIFAR-10 test accuracy (%)",
         st.line,
+        subtitle=f"{recipe}, seed {a.seed}",
     )
     ws = [r for _, r in find_records(a.projection_records) if r.kind == "one-shot"]
     rows = (
@@ -162,7 +170,7 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
         i = row_of[r.final.index]
         nets.append(
             {
-                "group": "weight-sharing cells",
+                "group": WS_GROUP,
                 "label": f"{r.method_title} ({r.budget.used:g} ep)",
                 "how": f"{r.method_title} supernet search, {r.budget.used:g} epochs ({r.search_dataset})",
                 "arch": r.final.arch,

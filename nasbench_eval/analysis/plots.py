@@ -325,24 +325,28 @@ def scenario_plot(records: list[RunRecord], path: Path, stamp: str | None = None
     _finish(fig, path, "Task accuracy vs budget (inherited supernet weights)", stamp)
 
 
-def trained_plot(points: list[dict], path: Path, ylabel: str, stamp: str | None = None) -> None:
+def trained_plot(
+    points: list[dict], path: Path, ylabel: str, stamp: str | None = None, subtitle: str | None = None
+) -> None:
     """Networks trained with one recipe: accuracy vs parameters, a colour per group (MGAS at
     its targets, the weight-sharing cells, the best table cells of the same size). Each point:
-    ``{"group", "label", "params_M", "accuracy"}``."""
+    ``{"group", "label", "params_M", "accuracy"}``, and ``"line": False`` for a group whose
+    points are not a series (drawn unconnected)."""
     path = Path(path)
     _check_suffix(path)
     if not points:
         raise UnknownNameError("no trained networks to plot")
-    fig, axes = _panels(1, 6.4, 4.4)
+    fig, axes = _panels(1, 7.2, 4.8)
     ax = axes[0]
     groups = list(dict.fromkeys(p["group"] for p in points))
     for i, group in enumerate(groups):
         pts = sorted((p for p in points if p["group"] == group), key=lambda p: p["params_M"])
+        connect = len(pts) > 1 and all(p.get("line", True) for p in pts)
         ax.plot(
             [p["params_M"] for p in pts],
             [p["accuracy"] for p in pts],
             marker="os^Dv"[i % 5],
-            ls="-" if len(pts) > 1 else "none",
+            ls="-" if connect else "none",
             color=f"C{i}",
             label=group,
         )
@@ -357,5 +361,6 @@ def trained_plot(points: list[dict], path: Path, ylabel: str, stamp: str | None 
     ax.set_xlabel("parameters (M, exact)")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    _finish(fig, path, "Accuracy vs parameters: networks trained with one recipe", stamp)
+    ax.legend(fontsize=7, loc="best")
+    title = "Accuracy vs parameters: networks trained with one recipe"
+    _finish(fig, path, f"{title}\n{subtitle}" if subtitle else title, stamp)
