@@ -67,8 +67,9 @@ def method_rows(records: list[RunRecord]) -> list[Row]:
 
 def row_title(r: RunRecord) -> str:
     """The method's title with every variant that makes its row a different experiment:
-    an oracle estimator, a one-shot search's length, our decoding, a sub-space, a query
-    budget where the protocol has a time budget."""
+    an oracle estimator, a one-shot search's length and image limit, a size target and the
+    searched levels (MGAS), our decoding, a sub-space, a query budget where the protocol has a
+    time budget."""
     tags = []
     if r.estimator.get("oracle"):
         tags.append("oracle estimator")
@@ -76,13 +77,13 @@ def row_title(r: RunRecord) -> str:
         tags.append(f"{r.budget.used:g} epoch" + ("s" if r.budget.used != 1 else ""))
         if r.config.get("limit_train"):
             tags.append(f"first {r.config['limit_train']:,} images")
+    elif r.kind == "generative" and r.estimator.get("kind") not in (None, "supernet"):
+        tags.append(f"{r.estimator['kind']} estimator, ours")
     for measure in ("params", "flops"):  # size-targeted searches (MGAS)
         if r.config.get(f"target_{measure}") is not None:
             tags.append(f"{measure} target {r.config[f'target_{measure}']:g} M")
     if r.config.get("levels") not in (None, "all"):
         tags.append(f"levels {r.config['levels']}")
-    elif r.kind == "generative" and r.estimator.get("kind") not in (None, "supernet"):
-        tags.append(f"{r.estimator['kind']} estimator, ours")
     if r.kind == "space-learning":
         fitness = "supernet fitness" if r.config.get("fitness") == "supernet" else "table fitness, ours"
         tags.append(f"{fitness}, best member")
