@@ -137,6 +137,7 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
     """What to train: MGAS's masks, the weight-sharing cells, the best table cell per MGAS size."""
     import numpy as np
 
+    from nasbench_eval.bench.importers import source_md5
     from nasbench_eval.estimators import EstimatorContext, build_estimator
     from nasbench_eval.protocols import get_protocol, test_key
 
@@ -160,6 +161,7 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
                 "label": f"MGAS {target}",
                 "how": f"MGAS search, {r.budget.used:g} epochs, {target} target (levels {meta['levels']})",
                 "arch_file": str(masks),
+                "arch_file_md5": source_md5(masks),
                 "params_M": meta["params_M"],
                 "flops_M": meta["flops_M"],
                 "cell": meta["cell"],
