@@ -241,37 +241,25 @@ class MGAS(OneShotMethod):
         one only if the stage stays within its share (ours); returns them as (cell, edge, op)."""
         import torch
 
-        from ..spaces.topology import TSS_CELLS_PER_STAGE
-
         if stage >= 3:
             return []
-        first = stage * TSS_CELLS_PER_STAGE
-        cells = self.model.cells()[first : first + TSS_CELLS_PER_STAGE]
         limit = self.share * self.stage_start[stage]
         restored = []
+        cells = self.model.cells()
         with torch.no_grad():
             size = float(self.model.stage_size(stage, self.measure, self.model.masks()))
-            pruned = [
-                (i, e, o)
-                for i, c in enumerate(cells)
-                for e, o in (c.pruned_ops[:, 1:] > 0).nonzero().tolist()
-            ]
-            scores = [float(cells[i].alpha[e, o + 1]) for i, e, o in pruned]
-            keep = min(float(self.model.thresholds["op"][stage]) + 0.05, 0.99)
-            for j in sorted(range(len(pruned)), key=lambda j: -scores[j]):
+            for i, e, o in self._pruned_by_score(self._stage_cells(stage)):
                 if size >= limit:
                     break
-                i, e, o = pruned[j]
-                cells[i].pruned_ops[e, o + 1] = 0
-                old = float(cells[i].alpha[e, o + 1])
-                cells[i].alpha[e, o + 1] = max(old, float(np.log(keep / (1 - keep))))
+                old = self._revive(i, e, o)
+                cells[i].alpha[e, o] = max(old, float(cells[i].alpha[e, o]))  # never lowered
                 grown = float(self.model.stage_size(stage, self.measure, self.model.masks()))
                 if grown > limit:  # too large: pruned again
-                    cells[i].pruned_ops[e, o + 1], cells[i].alpha[e, o + 1] = 1, old
+                    cells[i].pruned_ops[e, o], cells[i].alpha[e, o] = 1, old
                 else:
                     size = grown
-                    restored.append((first + i, e, o + 1))
-                    self._still(cells[i].alpha, (e, o + 1))
+                    restored.append((i, e, o))
+                    self._still(cells[i].alpha, (e, o))
             for t in self.model.thresholds.values():  # the stage's thresholds stop where they are
                 self._still(t, stage)
         return restored
@@ -279,10 +267,9 @@ class MGAS(OneShotMethod):
     def brake(self, stage: int) -> None:
         """Zero the momentum of an NB201 stage's unit scores and thresholds: a stage below its
         share stops pruning at once (momentum would carry it far below; ours)."""
-        from ..spaces.topology import TSS_CELLS_PER_STAGE
-
-        first = stage * TSS_CELLS_PER_STAGE
-        for cell in self.model.cells()[first : first + TSS_CELLS_PER_STAGE]:
+        cells = self.model.cells()
+        for i in self._stage_cells(stage):
+            cell = cells[i]
             for p in (cell.alpha, *cell.filter_scores.values(), *cell.weight_scores.values()):
                 self._still(p, slice(None))
         for t in self.model.thresholds.values():
@@ -301,23 +288,43 @@ class MGAS(OneShotMethod):
 
         from ..spaces.topology import TSS_CELLS_PER_STAGE
 
-        cells = self.model.cells()[: self.stage * TSS_CELLS_PER_STAGE]
-        pruned = [
-            (i, e, o) for i, c in enumerate(cells) for e, o in (c.pruned_ops[:, 1:] > 0).nonzero().tolist()
-        ]
-        n = int(self.config["regrow"] * len(pruned))
-        if not n:
-            return []
-        scores = torch.stack([cells[i].alpha[e, o + 1] for i, e, o in pruned])
-        chosen = [pruned[j] for j in torch.argsort(scores, descending=True, stable=True)[:n].tolist()]
-        # just above the threshold (sigmoid = threshold + 0.05, within (0.05, 0.99))
+        pruned = self._pruned_by_score(range(self.stage * TSS_CELLS_PER_STAGE))
+        chosen = pruned[: int(self.config["regrow"] * len(pruned))]
         with torch.no_grad():
             for i, e, o in chosen:
-                t = float(self.model.thresholds["op"][i // TSS_CELLS_PER_STAGE])
-                keep = min(max(t, 0.0) + 0.05, 0.99)
-                cells[i].pruned_ops[e, o + 1] = 0
-                cells[i].alpha[e, o + 1] = float(np.log(keep / (1 - keep)))
-        return [(i, e, o + 1) for i, e, o in chosen]
+                self._revive(i, e, o)
+        return chosen
+
+    def _stage_cells(self, stage: int) -> range:
+        """The indices of an NB201 stage's cells."""
+        from ..spaces.topology import TSS_CELLS_PER_STAGE
+
+        return range(stage * TSS_CELLS_PER_STAGE, (stage + 1) * TSS_CELLS_PER_STAGE)
+
+    def _pruned_by_score(self, cell_indices) -> list[tuple[int, int, int]]:
+        """The pruned op units (cell, edge, op; ``none`` is no unit) of these cells, highest
+        score first (ties in cell, edge, op order)."""
+        cells = self.model.cells()
+        pruned = [
+            (i, e, o + 1)
+            for i in cell_indices
+            for e, o in (cells[i].pruned_ops[:, 1:] > 0).nonzero().tolist()
+        ]
+        alpha = {i: cells[i].alpha.detach().cpu() for i in cell_indices}  # one host copy per cell
+        scores = [float(alpha[i][e, o]) for i, e, o in pruned]
+        return [pruned[j] for j in sorted(range(len(pruned)), key=lambda j: -scores[j])]
+
+    def _revive(self, i: int, e: int, o: int) -> float:
+        """Un-prune one op unit, its score set just above its stage's threshold (sigmoid =
+        threshold + 0.05, within (0.05, 0.99)); returns the score it had."""
+        from ..spaces.topology import TSS_CELLS_PER_STAGE
+
+        cell = self.model.cells()[i]
+        keep = min(max(float(self.model.thresholds["op"][i // TSS_CELLS_PER_STAGE]), 0.0) + 0.05, 0.99)
+        old = float(cell.alpha[e, o])
+        cell.pruned_ops[e, o] = 0
+        cell.alpha[e, o] = float(np.log(keep / (1 - keep)))
+        return old
 
     def derive(self, batches=None) -> tuple[int, ...]:
         import torch
