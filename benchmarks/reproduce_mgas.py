@@ -137,18 +137,15 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
     """What to train: MGAS's masks, the weight-sharing cells, the best table cell per MGAS size."""
     import numpy as np
 
+    from nasbench_eval.analysis.plots import cost_values
     from nasbench_eval.bench.importers import source_md5
-    from nasbench_eval.estimators import EstimatorContext, build_estimator
     from nasbench_eval.protocols import get_protocol, test_key
 
-    space = bench.space
-    every = space.all_choices()
-    params = build_estimator("params", EstimatorContext(bench, DATASET, purpose="score")).score_many(every)
-    flops = build_estimator("flops", EstimatorContext(bench, DATASET, purpose="score")).score_many(every)
-    search_key = get_protocol("nats", space.name, DATASET).search_key
-    tk = test_key(space.name, DATASET)
-    valid = np.asarray(bench.values(search_key), dtype=float)
-    row_of = np.asarray(bench.order)  # official index -> row of all_choices()
+    # every arch's exact params and FLOPs and its 12-epoch validation accuracy, by official index
+    params, _ = cost_values(bench, DATASET, "params")
+    flops, _ = cost_values(bench, DATASET, "flops")
+    valid = np.asarray(bench.values(get_protocol("nats", bench.space.name, DATASET).search_key), dtype=float)
+    tk = test_key(bench.space.name, DATASET)
     nets = []
     for path, r in sorted(mgas, key=lambda pr: pr[1].config.get("target_params") or 0):
         masks = path.with_name(path.name.removesuffix(".json") + ".masks.npz")
@@ -169,7 +166,7 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
             }
         )
     for r in ws:
-        i = row_of[r.final.index]
+        i = r.final.index
         nets.append(
             {
                 "group": WS_GROUP,
@@ -184,8 +181,8 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
         )
     seen = set()
     for n in [n for n in nets if n["group"].startswith("MGAS")]:
-        ok = np.flatnonzero((params[row_of] <= n["params_M"] + 1e-9) & ~np.isnan(valid))
-        best = int(ok[np.argmax(valid[ok])])  # official index
+        ok = np.flatnonzero((params <= n["params_M"] + 1e-9) & ~np.isnan(valid))
+        best = int(ok[np.argmax(valid[ok])])
         if best in seen:
             continue
         seen.add(best)
@@ -195,11 +192,11 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
                 "label": f"best <= {n['params_M']:.3f} M",
                 "how": f"the table's best 12-epoch validation accuracy at <= {n['params_M']:.4f} M params "
                 "(reads the whole table)",
-                "arch": space.format(every[row_of[best]]),
+                "arch": bench.arch_at(best),
                 "index": best,
                 "table_test": bench.query(tk, best),
-                "params_M": float(params[row_of[best]]),
-                "flops_M": float(flops[row_of[best]]),
+                "params_M": float(params[best]),
+                "flops_M": float(flops[best]),
             }
         )
     return nets

@@ -149,7 +149,7 @@ def trajectory_plot(records: list[RunRecord], bench: Benchmark, path: Path, stam
     _finish(fig, path, "Search trajectories: mean ± std over seeds", stamp)
 
 
-def _cost_values(bench: Benchmark, dataset: str, cost: str) -> tuple[np.ndarray, str]:
+def cost_values(bench: Benchmark, dataset: str, cost: str) -> tuple[np.ndarray, str]:
     """Any estimator spec (flops, params, latency:DEVICE, ...) for every arch, by official index."""
     estimator = build_estimator(cost, EstimatorContext(bench, dataset, purpose="score"))
     order = np.asarray(bench.order)
@@ -181,7 +181,7 @@ def cost_plot(
     for ax, dataset in zip(axes, datasets, strict=True):
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
-        x, xlabel = _cost_values(bench, dataset, cost)
+        x, xlabel = cost_values(bench, dataset, cost)
         ax.scatter(
             x, acc, s=3, c="0.75", alpha=0.35, lw=0, label=f"all {bench.space.size:,} archs", rasterized=True
         )
@@ -252,7 +252,7 @@ def sweep_plot(records: list[RunRecord], bench: Benchmark, path: Path, stamp: st
         dataset = recs[0].search_dataset
         key = test_key(bench.space.name, dataset)
         acc = np.asarray(bench.values(key))
-        x, xlabel = _cost_values(bench, dataset, name)
+        x, xlabel = cost_values(bench, dataset, name)
         ax.scatter(
             x, acc, s=3, c="0.8", alpha=0.35, lw=0, rasterized=True, label=f"all {bench.space.size:,} archs"
         )

@@ -50,6 +50,10 @@ class Part:
     images: np.ndarray  # uint8 (N, H, W, 3)
     labels: np.ndarray  # int64 (N,)
 
+    def first(self, n: int | None) -> Part:
+        """The first ``n`` images (quick checks); the whole part for None."""
+        return self if n is None else Part(self.images[:n], self.labels[:n])
+
 
 @dataclass
 class DatasetSplits:

@@ -211,13 +211,15 @@ def search_streams(spec: RunSpec, seed: int, config: dict, device: str) -> dict:
     search_dataset = get_dataset(spec.dataset).search_records
     splits = load_splits(search_dataset, spec.data_root, spec.splits_dir, verify=spec.verify, search=True)
 
-    limit = config.get("limit_train")
-
     def stream(part, size, offset, augment):
-        if limit is not None:
-            part = type(part)(part.images[:limit], part.labels[:limit])
         return DeviceBatches.of_split(
-            part, splits, size, augment=augment, shuffle=True, device=device, seed=seed + offset
+            part.first(config.get("limit_train")),
+            splits,
+            size,
+            augment=augment,
+            shuffle=True,
+            device=device,
+            seed=seed + offset,
         )
 
     valid = splits.evals["x-valid"]

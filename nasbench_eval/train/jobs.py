@@ -41,10 +41,8 @@ def _prepare(out: Path, resume: bool, overwrite: bool) -> None:
 
 
 def _batches(part, splits, batch_size, *, train: bool, device, seed=0, limit=None):
-    if limit is not None:
-        part = type(part)(part.images[:limit], part.labels[:limit])
     return DeviceBatches.of_split(
-        part, splits, batch_size, augment=train, shuffle=train, device=device, seed=seed
+        part.first(limit), splits, batch_size, augment=train, shuffle=train, device=device, seed=seed
     )
 
 
