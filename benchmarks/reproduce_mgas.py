@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -108,11 +109,12 @@ def main() -> None:
         + table.reference_rows("nb201")
     )
     (a.out / "projection.md").write_text(
-        f"<!-- {st.line} -->\n\nMGAS's op level projected to an NB201 cell (per edge the op with the "
-        "highest mean sigmoid(score) x mask over the 15 cells) and looked up in the benchmark, beside "
-        "the weight-sharing baselines' supernet searches on real CIFAR-10 (reports/oneshot) and the "
-        "published NB201 rows. The projection drops MGAS's filter and weight levels and its per-cell "
-        "choices: it is what the op level alone found, comparable with every tss method.\n\n"
+        f"<!-- {st.line} -->\n\n"
+        "MGAS's (ours on NB201) op level projected to an NB201 cell (per edge the op with the "
+        "highest mean sigmoid(score) x mask over the 15 cells) and looked up in the benchmark, "
+        "beside the weight-sharing baselines' supernet searches on real CIFAR-10 (reports/oneshot) "
+        "and the published NB201 rows. The projection drops MGAS's filter and weight levels and its "
+        "per-cell choices: it is what the op level alone found, comparable with every tss method.\n\n"
         f"{table.render(rows, 'markdown')}\n{table.reference_note('nb201')}\n"
     )
     (a.out / "STAMP.json").write_text(
@@ -149,6 +151,8 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
     nets = []
     for path, r in sorted(mgas, key=lambda pr: pr[1].config.get("target_params") or 0):
         masks = path.with_name(path.name.removesuffix(".json") + ".masks.npz")
+        if not masks.is_file():
+            raise SystemExit(f"{masks} is missing: the mask file is written beside the record by `run`")
         with np.load(masks, allow_pickle=False) as f:
             meta = json.loads(str(f["meta"]))
         target = ", ".join(f"{m} {v:g} M" for m, v in meta["target"].items())
@@ -156,7 +160,8 @@ def networks(bench, mgas: list, ws: list) -> list[dict]:
             {
                 "group": "MGAS (ours on NB201)",
                 "label": f"MGAS {target}",
-                "how": f"MGAS search, {r.budget.used:g} epochs, {target} target (levels {meta['levels']})",
+                "how": f"MGAS search (ours on NB201), {r.budget.used:g} epochs, {target} target "
+                f"(levels {meta['levels']})",
                 "arch_file": str(masks),
                 "arch_file_md5": source_md5(masks),
                 "params_M": meta["params_M"],
@@ -290,4 +295,10 @@ def write_trained(out: Path, nets: list, stamp_line: str, recipe: str, key: str)
 
 
 if __name__ == "__main__":
-    main()
+    from nasbench_eval.errors import NasbenchEvalError
+
+    try:
+        main()
+    except NasbenchEvalError as e:  # bad input: one line, exit 2
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
